@@ -1,12 +1,17 @@
-"""Session-wide real services: embedded MongoDB-compatible server and a real redis-server."""
+"""Session-wide real services: MongoDB-compatible server, redis-server, simulators, the graph."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from typing import Any
 
+import httpx
 import pytest
 
 from mychangsha import embedded
+from tests.support.servers import free_port, serve_process
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +40,103 @@ def redis_server() -> Iterator[embedded.ChildProcess]:
 def redis_url(redis_server: embedded.ChildProcess) -> str:
     """Connection string of the session's redis-server."""
     return embedded.redis_uri(redis_server.port)
+
+
+# --- upstream simulators and the graph, each a real process on a free port -----------------
+
+
+class SimulatorAdmin:
+    """Drives a simulator's admin endpoints: counters, faults, resets."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = httpx.Client(base_url=base_url, timeout=10)
+
+    def reset(self) -> None:
+        """Counters, faults and overrides back to zero."""
+        self.http.post("/__admin/reset").raise_for_status()
+
+    def counters(self) -> dict[str, int]:
+        """Requests that reached the simulator, by `METHOD /route/template`."""
+        body = self.http.get("/__admin/counters").raise_for_status().json()
+        return dict(body["byRoute"])
+
+    def count(self, route: str) -> int:
+        """Requests that reached one route."""
+        return self.counters().get(route, 0)
+
+    def set_faults(self, **faults: Any) -> None:
+        """Inject latency, errors or downtime (keys as the admin API names them)."""
+        self.http.put("/__admin/faults", json=faults).raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def tourism_simulator() -> Iterator[SimulatorAdmin]:
+    """The tourism platform simulator in its own process."""
+    port = free_port()
+    argv = [sys.executable, "-m", "mychangsha", "simulate", "tourism", "--port", str(port)]
+    with serve_process(argv, port, health_path="/healthz"):
+        admin = SimulatorAdmin(f"http://127.0.0.1:{port}")
+        yield admin
+        admin.http.close()
+
+
+GRAPH_TEST_SETTINGS: Mapping[str, str] = {
+    "ENVIRONMENT": "test",
+    "UPSTREAM_READ_TIMEOUT": "0.5",
+    "UPSTREAM_CONNECT_TIMEOUT": "0.5",
+    "UPSTREAM_RETRIES": "1",
+    # The breaker has its own tests; here it must not trip across unrelated tests.
+    "UPSTREAM_BREAKER_THRESHOLD": "1000",
+    "GRAPHQL_IDE": "true",
+}
+
+
+@pytest.fixture(scope="session")
+def graph_url(
+    mongo_url: str, redis_url: str, tourism_simulator: SimulatorAdmin
+) -> Iterator[str]:
+    """The graph served by uvicorn in its own process, wired to the session's real services."""
+    port = free_port()
+    env = {
+        **os.environ,
+        **GRAPH_TEST_SETTINGS,
+        "MONGODB_URI": mongo_url,
+        "MONGODB_DATABASE": "mychangsha_test",
+        "REDIS_URL": redis_url,
+        "TOURISM_BASE_URL": tourism_simulator.base_url,
+    }
+    argv = [sys.executable, "-m", "mychangsha", "serve", "--port", str(port), "--workers", "1"]
+    with serve_process(argv, port, health_path="/healthz", env=env):
+        yield f"http://127.0.0.1:{port}"
+
+
+class GraphClient:
+    """A GraphQL client over real HTTP."""
+
+    def __init__(self, base_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=20)
+
+    def post(
+        self, query: str, variables: Mapping[str, Any] | None = None, **headers: str
+    ) -> httpx.Response:
+        """POST a document and return the raw response."""
+        payload: dict[str, Any] = {"query": query}
+        if variables is not None:
+            payload["variables"] = dict(variables)
+        return self.http.post("/graphql", json=payload, headers=headers)
+
+    def execute(self, query: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """POST a document; the JSON body, asserting the HTTP exchange itself succeeded."""
+        response = self.post(query, variables)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture(scope="session")
+def graph(graph_url: str) -> Iterator[GraphClient]:
+    """A client of the session's graph."""
+    client = GraphClient(graph_url)
+    yield client
+    client.http.close()

@@ -1,6 +1,117 @@
-"""Command-line entry points."""
+"""The `mychangsha` command: dev stack, production server, seeding, simulators, schema export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from mychangsha.settings import Settings
 
 
-def main() -> None:
+def _serve(args: argparse.Namespace) -> int:
+    """Production entry: refuses to start without real MongoDB and Redis."""
+    import uvicorn
+
+    settings = Settings()
+    missing = [
+        name
+        for name, value in (("MONGODB_URI", settings.mongodb_uri), ("REDIS_URL", settings.redis_url))
+        if not value
+    ]
+    if missing:
+        print(
+            f"mychangsha serve: missing {' and '.join(missing)}; set them to your MongoDB replica "
+            "set and Redis (or use `mychangsha dev` for the embedded stack).",
+            file=sys.stderr,
+        )
+        return 2
+    uvicorn.run(
+        "mychangsha.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+        proxy_headers=True,
+        timeout_graceful_shutdown=20,
+        log_level="info",
+        access_log=False,
+    )
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from mychangsha.devstack import run_dev_stack
+
+    return run_dev_stack(port=args.port, data_dir=args.data_dir)
+
+
+def _seed(args: argparse.Namespace) -> int:
+    """Fill the catalogue mirrors from the upstreams; repeating it changes nothing."""
+    from mychangsha.services import open_services
+    from mychangsha.sync.scheduler import run_all
+
+    async def seed() -> dict[str, bool]:
+        async with open_services(Settings()) as services:
+            await services.ensure_indexes()
+            return await run_all(services)
+
+    results = asyncio.run(seed())
+    for name, ok in results.items():
+        print(f"{name}: {'ok' if ok else 'FAILED'}")
+    return 0 if all(results.values()) else 1
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mychangsha.simulators.registry import build_simulator
+
+    uvicorn.run(
+        build_simulator(args.name), host=args.host, port=args.port, log_level="warning"
+    )
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from mychangsha.schema import build_schema
+
+    sys.stdout.write(build_schema().as_str() + "\n")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    root = argparse.ArgumentParser(prog="mychangsha", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+
+    dev = sub.add_parser("dev", help="embedded MongoDB + Redis + simulators + the graph with IDE")
+    dev.add_argument("--port", type=int, default=8000)
+    dev.add_argument("--data-dir", default=".data")
+    dev.set_defaults(run=_dev)
+
+    serve = sub.add_parser("serve", help="production server (needs MONGODB_URI and REDIS_URL)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(run=_serve)
+
+    seed = sub.add_parser("seed", help="mirror the upstream catalogues into MongoDB")
+    seed.set_defaults(run=_seed)
+
+    simulate = sub.add_parser("simulate", help="run one upstream simulator")
+    simulate.add_argument("name")
+    simulate.add_argument("--host", default="127.0.0.1")
+    simulate.add_argument("--port", type=int, required=True)
+    simulate.set_defaults(run=_simulate)
+
+    export = sub.add_parser("export-schema", help="print the schema's SDL")
+    export.set_defaults(run=_export_schema)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the `mychangsha` console script."""
-    raise SystemExit("not yet wired")
+    args = parser().parse_args(argv)
+    raise SystemExit(args.run(args))

@@ -55,6 +55,8 @@ class ChildProcess:
     argv: list[str]
     port: int
     log_path: Path | None = None
+    env: dict[str, str] | None = None
+    inherit_output: bool = False
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     _log: IO[bytes] | None = field(default=None, init=False, repr=False)
 
@@ -65,9 +67,10 @@ class ChildProcess:
             self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - argv is assembled here, not from input
             self.argv,
-            stdout=self._log or subprocess.DEVNULL,
+            stdout=self._log or (None if self.inherit_output else subprocess.DEVNULL),
             stderr=subprocess.STDOUT if self._log else None,
             start_new_session=True,
+            env=self.env,
         )
 
     def exit_code(self) -> int | None:

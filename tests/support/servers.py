@@ -52,7 +52,7 @@ def serve_process(
     argv: Sequence[str], port: int, health_path: str | None = None, env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server as a child process until the block ends; fail loudly if it never comes up."""
-    proc = subprocess.Popen(list(argv), env=env)  # noqa: S603 - argv is built by the tests
+    proc = subprocess.Popen(list(argv), env=env)
     try:
         wait_until_listening(port)
         if health_path is not None:

@@ -1,1 +1,42 @@
-"""schema layer."""
+"""The graph: every domain's types composed into one schema, with its extensions."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from mychangsha.schema.errors import ErrorCodes
+from mychangsha.schema.limits import MAX_TOKENS, RULES
+from mychangsha.schema.tourism import TourismQuery
+
+DOCUMENT_CACHE_SIZE = 1024
+
+
+@strawberry.type(description="The root of every read.")
+class Query(TourismQuery):
+    node: relay.Node | None = relay.node(description="Any object by its global ID.")
+
+
+@cache
+def build_schema() -> strawberry.Schema:
+    """The one schema object of the process (its caches are shared by all requests)."""
+    return strawberry.Schema(
+        query=Query,
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            lambda: MaxTokensLimiter(MAX_TOKENS),
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: AddValidationRules(RULES),
+            ErrorCodes,
+        ],
+    )

@@ -1,0 +1,5 @@
+"""`python -m mychangsha` is the `mychangsha` command."""
+
+from mychangsha.cli import main
+
+main()

@@ -1,0 +1,90 @@
+"""The Starlette application: routes, middleware and the lifespan that owns every client."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from mychangsha.cache import redis as redis_cache
+from mychangsha.ide import ide_routes
+from mychangsha.middleware import RequestIdMiddleware
+from mychangsha.schema import build_schema
+from mychangsha.services import Services, open_services
+from mychangsha.settings import Settings
+from mychangsha.storage import mongo
+from mychangsha.sync.scheduler import background_sync, run_all
+from mychangsha.transport import GraphQLView
+
+log = logging.getLogger(__name__)
+
+GRAPHQL_PATH = "/graphql"
+
+
+async def healthz(request: Request) -> Response:
+    """Liveness: the process answers; says nothing about its dependencies."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """Readiness: 503 unless MongoDB and Redis both answer, so load balancers route around us."""
+    services: Services = request.app.state.services
+    checks = {
+        "mongodb": await mongo.ping(services.mongo),
+        "redis": await redis_cache.ping(services.redis),
+    }
+    ready = all(checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus exposition of this process's metrics."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _start(services: Services) -> None:
+    try:
+        await services.ensure_indexes()
+    except Exception:
+        log.exception("could not create indexes at start; will serve and retry on next start")
+    if services.settings.catalogue_sync_on_start:
+        await run_all(services)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the graph application; uvicorn calls this as a factory in every worker."""
+    settings = settings or Settings()
+    view = GraphQLView(build_schema(), ide=settings.ide_enabled, graphql_path=GRAPHQL_PATH)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_services(settings) as services:
+            app.state.services = services
+            await _start(services)
+            async with background_sync(services, settings.catalogue_sync_seconds):
+                yield
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
+        WebSocketRoute(GRAPHQL_PATH, view),
+    ]
+    if settings.ide_enabled:
+        routes.extend(ide_routes(GRAPHQL_PATH))
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )

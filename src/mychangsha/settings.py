@@ -1,0 +1,66 @@
+"""All configuration, read once from the environment (12-factor); nothing else reads os.environ."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mychangsha.integrations.http import UpstreamConfig
+
+
+class Settings(BaseSettings):
+    """Settings of one graph process; every field maps to an upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    mongodb_uri: str | None = None
+    mongodb_database: str = "mychangsha"
+    redis_url: str | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(default=1, ge=1)
+
+    graphql_ide: bool | None = Field(
+        default=None, description="Serve the GraphQL IDE; defaults to on outside production."
+    )
+
+    tourism_base_url: str = "http://127.0.0.1:8101"
+    upstream_connect_timeout: float = 1.0
+    upstream_read_timeout: float = 3.0
+    upstream_retries: int = 2
+    upstream_breaker_threshold: int = 5
+    upstream_breaker_cooldown: float = 10.0
+
+    crowd_cache_seconds: float = Field(default=30.0, le=60.0)
+    catalogue_sync_seconds: float = 900.0
+    catalogue_sync_on_start: bool = True
+
+    @property
+    def is_production(self) -> bool:
+        """Production hardens defaults (no IDE, no introspection)."""
+        return self.environment == "production"
+
+    @property
+    def ide_enabled(self) -> bool:
+        """The IDE is on unless production, or unless explicitly set."""
+        return (not self.is_production) if self.graphql_ide is None else self.graphql_ide
+
+    def upstream(self, name: str, base_url: str) -> UpstreamConfig:
+        """One upstream's client settings, sharing the global timeouts and breaker policy."""
+        return UpstreamConfig(
+            name=name,
+            base_url=base_url,
+            connect_timeout=self.upstream_connect_timeout,
+            read_timeout=self.upstream_read_timeout,
+            retries=self.upstream_retries,
+            breaker_threshold=self.upstream_breaker_threshold,
+            breaker_cooldown=self.upstream_breaker_cooldown,
+        )
+
+    def tourism_upstream(self) -> UpstreamConfig:
+        """The tourism platform."""
+        return self.upstream("tourism", self.tourism_base_url)

@@ -1,0 +1,1 @@
+"""Catalogue mirrors: jobs that copy slowly-changing upstream catalogues into MongoDB."""

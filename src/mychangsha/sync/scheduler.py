@@ -1,0 +1,67 @@
+"""Run catalogue jobs at start and periodically, once per period across all replicas."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+
+from mychangsha.services import Services
+from mychangsha.sync.tourism import sync_attractions
+
+log = logging.getLogger(__name__)
+
+SyncJob = Callable[[Services], Awaitable[object]]
+
+JOBS: Mapping[str, SyncJob] = {"attractions": sync_attractions}
+
+
+async def run_job(services: Services, name: str, job: SyncJob) -> bool:
+    """Run one job; a failing upstream is logged, never fatal: the mirror stays as it was."""
+    try:
+        outcome = await job(services)
+    except Exception:
+        log.exception("catalogue sync %s failed; serving the existing mirror", name)
+        return False
+    log.info("catalogue sync %s: %s", name, outcome)
+    return True
+
+
+async def run_all(services: Services, jobs: Mapping[str, SyncJob] = JOBS) -> dict[str, bool]:
+    """Every job once, concurrently; the answer says which succeeded."""
+    names = list(jobs)
+    results = await asyncio.gather(*(run_job(services, n, jobs[n]) for n in names))
+    return dict(zip(names, results, strict=True))
+
+
+async def _claim_period(services: Services, name: str, seconds: float) -> bool:
+    """Only one replica runs a job per period: the first to set the Redis key wins."""
+    try:
+        key = f"mychangsha:sync:{name}"
+        return bool(await services.redis.set(key, b"1", nx=True, ex=max(int(seconds), 1)))
+    except Exception:  # without Redis every replica syncs: redundant but harmless
+        return True
+
+
+async def run_periodically(
+    services: Services, interval: float, jobs: Mapping[str, SyncJob] = JOBS
+) -> None:
+    """Loop forever (until cancelled), running each job whose period this replica claimed."""
+    while True:
+        await asyncio.sleep(interval)
+        for name, job in jobs.items():
+            if await _claim_period(services, name, interval * 0.9):
+                await run_job(services, name, job)
+
+
+@contextlib.asynccontextmanager
+async def background_sync(services: Services, interval: float) -> AsyncIterator[None]:
+    """Keep the mirrors fresh while the block runs."""
+    task = asyncio.create_task(run_periodically(services, interval), name="catalogue-sync")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
