@@ -93,9 +93,7 @@ GRAPH_TEST_SETTINGS: Mapping[str, str] = {
 
 
 @pytest.fixture(scope="session")
-def graph_url(
-    mongo_url: str, redis_url: str, tourism_simulator: SimulatorAdmin
-) -> Iterator[str]:
+def graph_url(mongo_url: str, redis_url: str, tourism_simulator: SimulatorAdmin) -> Iterator[str]:
     """The graph served by uvicorn in its own process, wired to the session's real services."""
     port = free_port()
     env = {

@@ -17,7 +17,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings()
     missing = [
         name
-        for name, value in (("MONGODB_URI", settings.mongodb_uri), ("REDIS_URL", settings.redis_url))
+        for name, value in (
+            ("MONGODB_URI", settings.mongodb_uri),
+            ("REDIS_URL", settings.redis_url),
+        )
         if not value
     ]
     if missing:
@@ -68,9 +71,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
     from mychangsha.simulators.registry import build_simulator
 
-    uvicorn.run(
-        build_simulator(args.name), host=args.host, port=args.port, log_level="warning"
-    )
+    uvicorn.run(build_simulator(args.name), host=args.host, port=args.port, log_level="warning")
     return 0
 
 

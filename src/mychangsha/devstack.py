@@ -135,8 +135,11 @@ def run_dev_stack(port: int = 8000, data_dir: str = ".data") -> int:
         children.append(graph)
         _wait_listening(graph)
         graph_url = f"http://127.0.0.1:{graph_port}/graphql"
-        rows = {"GraphQL + IDE": graph_url, "metrics": f"http://127.0.0.1:{graph_port}/metrics",
-                **rows}
+        rows = {
+            "GraphQL + IDE": graph_url,
+            "metrics": f"http://127.0.0.1:{graph_port}/metrics",
+            **rows,
+        }
         manifest = {
             "graph": graph_url,
             "ide": graph_url,

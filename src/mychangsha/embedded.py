@@ -116,8 +116,12 @@ def redis_uri(port: int) -> str:
     return f"redis://127.0.0.1:{port}/0"
 
 
-def start_mongo(data_dir: Path | None, port: int | None = None, log_path: Path | None = None,
-                timeout: float = 30.0) -> ChildProcess:
+def start_mongo(
+    data_dir: Path | None,
+    port: int | None = None,
+    log_path: Path | None = None,
+    timeout: float = 30.0,
+) -> ChildProcess:
     """Start SecantusDB; data in `data_dir` survives restarts, None keeps it in memory."""
     _require_secantus()
     port = port or free_port()
@@ -126,8 +130,19 @@ def start_mongo(data_dir: Path | None, port: int | None = None, log_path: Path |
         data_dir.mkdir(parents=True, exist_ok=True)
     child = ChildProcess(
         "mongodb",
-        [sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(port),
-         "--storage-path", storage, "--log-level", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "secantus",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--storage-path",
+            storage,
+            "--log-level",
+            "WARNING",
+        ],
         port,
         log_path,
     )
@@ -142,14 +157,26 @@ def start_mongo(data_dir: Path | None, port: int | None = None, log_path: Path |
     return child
 
 
-def start_redis(port: int | None = None, log_path: Path | None = None,
-                timeout: float = 15.0) -> ChildProcess:
+def start_redis(
+    port: int | None = None, log_path: Path | None = None, timeout: float = 15.0
+) -> ChildProcess:
     """Start the bundled redis-server without persistence: Redis holds only rebuildable state."""
     port = port or free_port()
     child = ChildProcess(
         "redis",
-        [str(redis_server_binary()), "--port", str(port), "--bind", "127.0.0.1",
-         "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+        [
+            str(redis_server_binary()),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--loglevel",
+            "warning",
+        ],
         port,
         log_path,
     )

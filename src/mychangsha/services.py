@@ -44,8 +44,11 @@ class Services:
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     """Open every client once and close them all however the process ends."""
     if not settings.mongodb_uri or not settings.redis_url:
-        missing = [n for n, v in (("MONGODB_URI", settings.mongodb_uri),
-                                  ("REDIS_URL", settings.redis_url)) if not v]
+        missing = [
+            n
+            for n, v in (("MONGODB_URI", settings.mongodb_uri), ("REDIS_URL", settings.redis_url))
+            if not v
+        ]
         raise MissingConfiguration(f"missing setting(s): {', '.join(missing)}")
     mongo_client = mongo.connect(settings.mongodb_uri)
     redis_client = redis_cache.connect(settings.redis_url)

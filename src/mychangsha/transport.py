@@ -27,6 +27,7 @@ from mychangsha.ide import render_ide_page
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"
 
+
 def _quality(accept: str) -> dict[str, float]:
     """Media types of an Accept header with their q-values."""
     out: dict[str, float] = {}
@@ -59,8 +60,10 @@ def is_request_error(result: ExecutionResult) -> bool:
     """A failure before execution began: nothing ran, so there is no `data` to report."""
     if isinstance(result, PreExecutionError):
         return True
-    return result.data is None and bool(result.errors) and all(
-        e.path is None for e in result.errors or ()
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(e.path is None for e in result.errors or ())
     )
 
 
@@ -91,7 +94,9 @@ class GraphQLView(GraphQL[Context, None]):
         """orjson's decode error subclasses json's, so strawberry's 400 handling still applies."""
         return orjson.loads(data)
 
-    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         """Drop `data` from request errors and remember them for the status code."""
         body = process_result(result)
         if is_request_error(result):

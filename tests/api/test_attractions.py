@@ -83,7 +83,9 @@ def test_radius_limits_results(graph: GraphClient) -> None:
     ("keyword", "expected"),
     [("岳麓山", "岳麓山"), ("yuelushan", "岳麓山"), ("yls", "岳麓山"), ("博物院", "湖南博物院")],
 )
-def test_keyword_search_in_chinese_and_pinyin(graph: GraphClient, keyword: str, expected: str) -> None:
+def test_keyword_search_in_chinese_and_pinyin(
+    graph: GraphClient, keyword: str, expected: str
+) -> None:
     body = graph.execute(
         "query($k: String!) { attractions(keyword: $k, first: 3) { edges { node { name } } } }",
         {"k": keyword},

@@ -105,7 +105,10 @@ def test_ide_is_served_as_html(graph_url: str) -> None:
 
 def test_healthz_and_metrics(graph_url: str) -> None:
     assert httpx.get(f"{graph_url}/healthz").json() == {"status": "ok"}
-    httpx.post(f"{graph_url}/graphql", json={"query": "{ attractions(first: 1) { edges { node { crowdLevel } } } }"})
+    httpx.post(
+        f"{graph_url}/graphql",
+        json={"query": "{ attractions(first: 1) { edges { node { crowdLevel } } } }"},
+    )
     metrics = httpx.get(f"{graph_url}/metrics").text
     assert "mychangsha_upstream_requests_total" in metrics
 

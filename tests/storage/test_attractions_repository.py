@@ -15,10 +15,22 @@ from mychangsha.storage.attractions import AttractionRepository
 from mychangsha.storage.mongo import Document
 
 
-def _attraction(id_: str, name: str, lat: float, lng: float, tags: tuple[str, ...] = ()) -> Attraction:
+def _attraction(
+    id_: str, name: str, lat: float, lng: float, tags: tuple[str, ...] = ()
+) -> Attraction:
     return Attraction(
-        id=id_, name=name, name_en=None, district="岳麓区", address="", location=GeoPoint(lat, lng),
-        level=None, description="", tags=tags, opening_hours=(), tickets=(), capacity=1000,
+        id=id_,
+        name=name,
+        name_en=None,
+        district="岳麓区",
+        address="",
+        location=GeoPoint(lat, lng),
+        level=None,
+        description="",
+        tags=tags,
+        opening_hours=(),
+        tickets=(),
+        capacity=1000,
         updated_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
 

@@ -49,7 +49,10 @@ def serve_in_thread(app: ASGIApp, port: int | None = None) -> Iterator[str]:
 
 @contextlib.contextmanager
 def serve_process(
-    argv: Sequence[str], port: int, health_path: str | None = None, env: dict[str, str] | None = None
+    argv: Sequence[str],
+    port: int,
+    health_path: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server as a child process until the block ends; fail loudly if it never comes up."""
     proc = subprocess.Popen(list(argv), env=env)

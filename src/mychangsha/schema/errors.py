@@ -24,6 +24,8 @@ def _coded(error: GraphQLError) -> GraphQLError:
         code = (error.extensions or {}).get("code")
         if code in CODES:
             return error
+        if "tokens" in error.message and "Parsing aborted" in error.message:
+            return _with(error, error.message, "QUERY_TOO_COMPLEX")
         return _with(error, error.message, "BAD_USER_INPUT")
     if isinstance(original, GraphError):
         return _with(error, original.message, original.code, original.extensions)

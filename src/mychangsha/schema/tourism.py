@@ -151,7 +151,9 @@ class AttractionConnection(relay.Connection[AttractionNode]):
 
 @strawberry.type
 class TourismQuery:
-    @strawberry.field(description="Attractions, nearest first with `near`, best match first with `keyword`.")
+    @strawberry.field(
+        description="Attractions, nearest first with `near`, best match first with `keyword`."
+    )
     async def attractions(
         self,
         info: Info,

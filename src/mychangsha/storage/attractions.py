@@ -177,9 +177,7 @@ class AttractionRepository:
                 key=lambda pair: (-_rank(keyword, pair[1]), pair[0]),
             )
             docs = [doc for _, doc in ranked[offset : offset + limit]]
-        return [
-            AttractionHit(_from_document(doc), doc.get("distanceMeters")) for doc in docs
-        ]
+        return [AttractionHit(_from_document(doc), doc.get("distanceMeters")) for doc in docs]
 
     async def _find(
         self,

@@ -1,1 +1,1 @@
-"""The city's tourism platform: attractions, live crowd levels (and later quotas, tickets, events)."""
+"""The city's tourism platform: attractions, crowd levels, quotas, tickets, events."""
