@@ -1,0 +1,436 @@
+"""The one HTTP client layer every upstream goes through: timeouts, retries, breaker, cache.
+
+Integrations (hospitals' FHIR, the government platform, tourism, payment, SMS …) only map
+wire formats to domain objects; everything about *how* to talk to an upstream lives here, so
+every upstream degrades the same way: bounded latency, fast failure while it is down, stale
+data rather than none for cached reads, and metrics that show which upstream is hurting.
+
+Cached reads are single-flight at two levels. In a process, concurrent misses for one key
+share one asyncio task. Across processes (uvicorn workers, replicas), the task first takes a
+short Redis lock (`SET NX PX`); a process that finds the lock taken polls the cache key until
+the holder has written a fresh value, the lock is gone, or the lock's TTL has passed, and
+then fetches itself. Redis is an optimisation only: any Redis failure is a miss, never an
+error of the read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import hashlib
+import logging
+import random
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from mychangsha.integrations import metrics
+from mychangsha.integrations.breaker import BreakerOpen, BreakerState, CircuitBreaker, Permit
+from mychangsha.integrations.errors import (
+    UpstreamError,
+    UpstreamNotFound,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Query = list[tuple[str, str | int | float | bool | None]]
+
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+_RELEASE_LOCK = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_POLL_FIRST, _POLL_MAX = 0.005, 0.05
+# After a Redis failure, skip Redis for this long: a dead Redis costs one timeout, not three
+# per read.
+_REDIS_PAUSE = 1.0
+
+
+@dataclass(frozen=True)
+class UpstreamConfig:
+    """How to reach one upstream and how hard to try; built from Settings per upstream."""
+
+    name: str
+    base_url: str
+    connect_timeout: float = 1.0
+    read_timeout: float = 3.0
+    retries: int = 2  # extra attempts, idempotent calls only
+    backoff_base: float = 0.05
+    backoff_max: float = 1.0  # exponential backoff with full jitter
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 10.0
+    max_connections: int = 100
+    cache_timeout: float = 0.5  # budget of one Redis call: a sick Redis must not slow reads
+
+
+class _Redis(enum.Enum):
+    """Marker for 'the Redis call failed', distinct from a None reply."""
+
+    DOWN = enum.auto()
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A cached body and the wall-clock time until which it counts as fresh."""
+
+    body: bytes
+    fresh_until: float
+
+    def encode(self) -> bytes:
+        """Raw bytes after a header line: no re-encoding of the upstream's JSON."""
+        return b"%.6f\n" % self.fresh_until + self.body
+
+    @classmethod
+    def decode(cls, raw: bytes | str | Literal[_Redis.DOWN] | None) -> _Entry | None:
+        """None for a missing, unreadable or unreachable value: each of them is a miss."""
+        if raw is None or raw is _Redis.DOWN:
+            return None
+        if isinstance(raw, str):  # a client made with decode_responses=True
+            raw = raw.encode()
+        head, sep, body = raw.partition(b"\n")
+        try:
+            return cls(body, float(head)) if sep else None
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Filled:
+    """What a flight produced for its waiters: raw JSON bytes, and whether they are stale."""
+
+    body: bytes
+    stale: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """An attempt that failed; `retryable` says whether another attempt may help."""
+
+    error: UpstreamError
+    retryable: bool
+
+
+class UpstreamClient:
+    """One upstream's connection pool, breaker and cache; opened once per process."""
+
+    def __init__(
+        self,
+        config: UpstreamConfig,
+        redis: Redis,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self._name = config.name
+        self._redis = redis
+        self._wall = wall_clock
+        self._breaker = CircuitBreaker(
+            threshold=config.breaker_threshold,
+            cooldown=config.breaker_cooldown,
+            clock=clock,
+            on_change=self._breaker_changed,
+        )
+        metrics.set_breaker_state(config.name, "closed")
+        self._http = httpx.AsyncClient(
+            base_url=config.base_url,
+            timeout=httpx.Timeout(
+                connect=config.connect_timeout,
+                read=config.read_timeout,
+                write=config.read_timeout,
+                pool=config.connect_timeout,
+            ),
+            limits=httpx.Limits(
+                max_connections=config.max_connections,
+                max_keepalive_connections=config.max_connections,
+            ),
+            headers={"accept": "application/json", "user-agent": "mychangsha"},
+            transport=transport,
+        )
+        self._release_lock = redis.register_script(_RELEASE_LOCK)
+        self._lock_ttl = config.connect_timeout + config.read_timeout
+        self._flights: dict[str, asyncio.Task[_Filled]] = {}
+        self._redis_paused_until = 0.0
+
+    @property
+    def breaker_state(self) -> BreakerState:
+        """closed, half_open or open: health checks and tests read it."""
+        return self._breaker.state
+
+    async def aclose(self) -> None:
+        """Stop pending fills and close the pool; the Redis client belongs to the caller."""
+        flights = list(self._flights.values())
+        for task in flights:
+            task.cancel()
+        await asyncio.gather(*flights, return_exceptions=True)
+        await self._http.aclose()
+
+    # --- public calls ---------------------------------------------------------------------
+
+    async def get_json(
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        cache_ttl: float | None = None,
+        stale_ttl: float = 3600.0,
+    ) -> Any:
+        """GET a JSON resource, retried; with cache_ttl, read through Redis with stale-if-error."""
+        query: Query = sorted((key, str(value)) for key, value in (params or {}).items())
+        if cache_ttl is None:
+            return self._json((await self._get(path, query)).content)
+        key = self._cache_key("GET", path, query)
+        cached = _Entry.decode(await self._redis_value(lambda: self._redis.get(key)))
+        if cached is not None and cached.fresh_until > self._wall():
+            metrics.count_cache(self._name, "hit")
+            return self._json(cached.body)
+        filled = await self._join_flight(
+            key, lambda: self._fill(key, path, query, cache_ttl, stale_ttl, cached)
+        )
+        metrics.count_cache(self._name, "stale" if filled.stale else "miss")
+        return self._json(filled.body)
+
+    async def send_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool = False,
+    ) -> tuple[int, Any]:
+        """A mutation; retried only when the caller vouches it is idempotent (idempotency key)."""
+        request_headers = dict(headers or {})
+        content = None
+        if json is not None:
+            content = orjson.dumps(json)
+            request_headers.setdefault("content-type", "application/json")
+        response = await self._request(
+            method.upper(), path, content=content, headers=request_headers, idempotent=idempotent
+        )
+        return response.status_code, self._json(response.content)
+
+    # --- cache and single-flight ----------------------------------------------------------
+
+    def _cache_key(self, method: str, path: str, query: Query) -> str:
+        digest = hashlib.sha256(f"{method}\n{path}\n{urlencode(query)}".encode()).hexdigest()
+        return f"mychangsha:up:{self._name}:{digest}"
+
+    async def _join_flight(
+        self, key: str, start: Callable[[], Coroutine[Any, Any, _Filled]]
+    ) -> _Filled:
+        """Share one fill per key in this process; a cancelled waiter never cancels the fill."""
+        task = self._flights.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(start(), name=f"fill:{self._name}")
+            self._flights[key] = task
+            task.add_done_callback(partial(self._flight_done, key))
+        return await asyncio.shield(task)
+
+    def _flight_done(self, key: str, task: asyncio.Task[_Filled]) -> None:
+        if self._flights.get(key) is task:
+            del self._flights[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here, so no warning when every waiter has gone
+
+    async def _fill(
+        self, key: str, path: str, query: Query, ttl: float, stale_ttl: float, stale: _Entry | None
+    ) -> _Filled:
+        """Fetch and cache one key, taking the cross-process lock or waiting on its holder."""
+        lock, token = f"{key}:lock", secrets.token_hex(8)
+        px = max(int(self._lock_ttl * 1000), 1)
+        locked = await self._redis_value(lambda: self._redis.set(lock, token, nx=True, px=px))
+        if locked is None:  # a peer process is fetching this key right now
+            fresh = await self._await_peer(key, lock)
+            if fresh is not None:
+                return _Filled(fresh.body, stale=False)
+        try:
+            try:
+                response = await self._get(path, query)
+            except (UpstreamUnavailable, UpstreamTimeout):
+                if stale is None:
+                    raise
+                return _Filled(stale.body, stale=True)
+            self._json(response.content)  # never cache a body no reader could decode
+            entry = _Entry(response.content, self._wall() + ttl)
+            expiry = max(int((ttl + stale_ttl) * 1000), 1)
+            await self._redis_value(lambda: self._redis.set(key, entry.encode(), px=expiry))
+            return _Filled(response.content, stale=False)
+        finally:
+            if locked is True:
+                await self._redis_value(lambda: self._release_lock(keys=[lock], args=[token]))
+
+    async def _await_peer(self, key: str, lock: str) -> _Entry | None:
+        """Poll until the lock holder has cached a fresh value; None: fetch it yourself."""
+        loop = asyncio.get_running_loop()
+        deadline, delay = loop.time() + self._lock_ttl, _POLL_FIRST
+        while loop.time() < deadline:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _POLL_MAX)
+            values = await self._redis_value(lambda: self._redis.mget(key, lock))
+            if values is _Redis.DOWN:
+                return None
+            entry = _Entry.decode(values[0])
+            if entry is not None and entry.fresh_until > self._wall():
+                return entry
+            if values[1] is None:  # the holder finished without a fresh value
+                return None
+        return None
+
+    async def _redis_value(self, call: Callable[[], Awaitable[T]]) -> T | Literal[_Redis.DOWN]:
+        """Run a Redis call within its budget; a failure is counted, pauses Redis, is DOWN."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._redis_paused_until:
+            return _Redis.DOWN
+        try:
+            async with asyncio.timeout(self.config.cache_timeout):
+                return await call()
+        except (RedisError, OSError, TimeoutError) as exc:
+            self._redis_paused_until = loop.time() + _REDIS_PAUSE
+            metrics.count_cache(self._name, "redis_error")
+            log.warning("redis unusable for upstream cache %s: %r", self._name, exc)
+            return _Redis.DOWN
+
+    # --- transport, retries, breaker ------------------------------------------------------
+
+    async def _get(self, path: str, query: Query) -> httpx.Response:
+        return await self._request("GET", path, params=query, idempotent=True)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool,
+    ) -> httpx.Response:
+        """Send with retries for idempotent calls; below-500 answers are returned or raised."""
+        attempts = 1 + (self.config.retries if idempotent else 0)
+        failure: _Failure | None = None
+        for attempt in range(attempts):
+            if failure is not None:
+                if not failure.retryable or self._breaker.state != "closed":
+                    break
+                await asyncio.sleep(self._backoff(attempt))
+            try:
+                permit = self._breaker.acquire()
+            except BreakerOpen:
+                metrics.count_request(self._name, method, "breaker_open")
+                if failure is not None:
+                    break
+                raise UpstreamUnavailable(
+                    self._name, f"{self._name} is cut off (breaker open)"
+                ) from None
+            result = await self._attempt(permit, method, path, params, content, headers)
+            if isinstance(result, httpx.Response):
+                return self._checked(result)
+            failure = result
+        assert failure is not None
+        raise failure.error
+
+    def _backoff(self, attempt: int) -> float:
+        """Full jitter: a random wait up to the exponential cap, so retries do not align."""
+        cap = min(self.config.backoff_max, self.config.backoff_base * 2 ** (attempt - 1))
+        return random.uniform(0.0, cap)
+
+    async def _attempt(
+        self,
+        permit: Permit,
+        method: str,
+        path: str,
+        params: Query | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response | _Failure:
+        """One request: its outcome is counted, timed and reported to the breaker."""
+        where = f"{self._name}: {method} {path}"
+        started = time.perf_counter()
+        try:
+            response = await self._http.request(
+                method, path, params=params, content=content, headers=headers
+            )
+        except httpx.TimeoutException as exc:
+            error: UpstreamError = UpstreamTimeout(self._name, f"{where} timed out ({exc!r})")
+            return self._failed(permit, method, "timeout", error)
+        except httpx.RequestError as exc:
+            error = UpstreamUnavailable(self._name, f"{where} failed ({exc!r})")
+            return self._failed(permit, method, "connect_error", error)
+        except BaseException:
+            self._breaker.abandon(permit)
+            raise
+        finally:
+            metrics.observe_seconds(self._name, time.perf_counter() - started)
+        status = response.status_code
+        if status >= 500:
+            error = UpstreamUnavailable(self._name, f"{where} answered {status}")
+            return self._failed(
+                permit, method, "server_error", error, retryable=status in RETRYABLE_STATUSES
+            )
+        self._breaker.success(permit)
+        metrics.count_request(self._name, method, "client_error" if status >= 400 else "ok")
+        return response
+
+    def _failed(
+        self,
+        permit: Permit,
+        method: str,
+        outcome: metrics.Outcome,
+        error: UpstreamError,
+        *,
+        retryable: bool = True,
+    ) -> _Failure:
+        self._breaker.failure(permit)
+        metrics.count_request(self._name, method, outcome)
+        return _Failure(error, retryable)
+
+    def _checked(self, response: httpx.Response) -> httpx.Response:
+        """A 404 and other 4xx become typed errors the caller can map to domain outcomes."""
+        status = response.status_code
+        if status < 400:
+            return response
+        where = f"{self._name}: {response.request.method} {response.request.url.path}"
+        if status == 404:
+            raise UpstreamNotFound(self._name, f"{where}: not found")
+        raise UpstreamRejected(
+            self._name, f"{where} rejected ({status})", status=status, body=_lenient(response)
+        )
+
+    def _json(self, content: bytes) -> Any:
+        """Decode a body with orjson; an empty body is None, garbage is the upstream's fault."""
+        if not content:
+            return None
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            raise UpstreamUnavailable(self._name, f"{self._name} sent invalid JSON") from None
+
+    def _breaker_changed(self, state: BreakerState) -> None:
+        metrics.set_breaker_state(self._name, state)
+        if state == "open":
+            log.warning("upstream %s: circuit breaker opened", self._name)
+        elif state == "closed":
+            log.info("upstream %s: circuit breaker closed", self._name)
+
+
+def _lenient(response: httpx.Response) -> Any:
+    """An error body as JSON when it is JSON, else as text: for the caller's diagnosis."""
+    try:
+        return orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        return response.text

@@ -1,0 +1,81 @@
+"""A tiny real upstream for the client's tests: counts requests and fails on demand.
+
+All state lives on `app.state` so a test (same process, other thread) can read counters and
+flip faults directly: `counts` by path, `fail_with` (a status every /data request answers
+with), `delay_ms` (added before every /data answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+
+def reset(app: Starlette) -> None:
+    """Counters to zero, no faults."""
+    app.state.counts = Counter()
+    app.state.fail_with = None
+    app.state.delay_ms = 0
+
+
+def _count(request: Request) -> int:
+    counts: Counter[str] = request.app.state.counts
+    counts[request.url.path] += 1
+    return counts[request.url.path]
+
+
+async def data(request: Request) -> Response:
+    """A resource whose body says how often it was served, so tests can tell fresh from stale."""
+    served = _count(request)
+    state = request.app.state
+    if state.delay_ms:
+        await asyncio.sleep(state.delay_ms / 1000)
+    if state.fail_with is not None:
+        return JSONResponse({"error": "injected"}, status_code=state.fail_with)
+    body: dict[str, object] = {"name": request.path_params["name"], "served": served}
+    if request.query_params:
+        body["query"] = dict(request.query_params)
+    if request.method != "GET":
+        body["received"] = await request.json()
+        body["idempotencyKey"] = request.headers.get("idempotency-key")
+    return JSONResponse(body, status_code=201 if request.method == "POST" else 200)
+
+
+async def slow(request: Request) -> Response:
+    """Answer after `ms` milliseconds: beyond the client's read timeout it is a timeout."""
+    _count(request)
+    await asyncio.sleep(int(request.query_params.get("ms", "0")) / 1000)
+    return JSONResponse({"slow": True})
+
+
+async def status(request: Request) -> Response:
+    """Answer with the status in the path and a JSON body naming it."""
+    _count(request)
+    code = int(request.path_params["code"])
+    return JSONResponse({"status": code, "reason": "as requested"}, status_code=code)
+
+
+async def garbage(request: Request) -> Response:
+    """A 200 that is not JSON: a broken upstream."""
+    _count(request)
+    return PlainTextResponse("<html>not json</html>")
+
+
+def create_app() -> Starlette:
+    """A fresh upstream with zeroed counters."""
+    methods = ["GET", "POST", "PUT", "DELETE"]
+    app = Starlette(
+        routes=[
+            Route("/data/{name}", data, methods=methods),
+            Route("/slow", slow, methods=methods),
+            Route("/status/{code:int}", status, methods=methods),
+            Route("/garbage", garbage),
+        ]
+    )
+    reset(app)
+    return app
