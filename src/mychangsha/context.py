@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,9 +21,9 @@ class Context:
     services: Services
     connection: HTTPConnection | None = None
     citizen_id: str | None = None
-    _loaders: dict[type[DataLoader[Any, Any]], DataLoader[Any, Any]] = field(default_factory=dict)
+    _loaders: dict[Callable[[Services], Any], DataLoader[Any, Any]] = field(default_factory=dict)
 
-    def loader(self, loader_class: type[LoaderT]) -> LoaderT:
+    def loader(self, loader_class: Callable[[Services], LoaderT]) -> LoaderT:
         """This request's instance of a loader, created on first use so unused ones cost nothing.
 
         A loader class takes the Services as its only constructor argument; keeping them in
@@ -30,6 +31,7 @@ class Context:
         """
         existing = self._loaders.get(loader_class)
         if existing is None:
-            existing = loader_class(self.services)  # type: ignore[call-arg]
-            self._loaders[loader_class] = existing
+            created = loader_class(self.services)
+            self._loaders[loader_class] = created
+            return created
         return existing  # type: ignore[return-value]

@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from cross_web import HTTPException  # what strawberry's views raise for bad requests
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
-from strawberry.http.exceptions import HTTPException
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 

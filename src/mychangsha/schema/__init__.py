@@ -14,7 +14,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from mychangsha.schema.errors import ErrorCodes
+from mychangsha.schema.errors import GraphSchema
 from mychangsha.schema.limits import MAX_TOKENS, RULES
 from mychangsha.schema.tourism import TourismQuery
 
@@ -29,7 +29,7 @@ class Query(TourismQuery):
 @cache
 def build_schema() -> strawberry.Schema:
     """The one schema object of the process (its caches are shared by all requests)."""
-    return strawberry.Schema(
+    return GraphSchema(
         query=Query,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
@@ -37,6 +37,5 @@ def build_schema() -> strawberry.Schema:
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: AddValidationRules(RULES),
-            ErrorCodes,
         ],
     )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
+import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
+from strawberry.types import ExecutionContext
 
 from mychangsha.errors import CODES, GraphError
 from mychangsha.integrations.errors import UpstreamError
@@ -51,12 +51,24 @@ def _with(
     )
 
 
-class ErrorCodes(SchemaExtension):
-    """Give every error a code from SPEC's list and never let internals reach the client."""
+def code_errors(errors: list[GraphQLError]) -> None:
+    """Replace every error of a result, in place, by its coded and masked form.
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if result is not None and errors:
-            result.errors = [_coded(e) for e in errors]
+    Idempotent: a coded error passes through unchanged, so a list seen twice stays the same.
+    """
+    errors[:] = [_coded(error) for error in errors]
+
+
+class GraphSchema(strawberry.Schema):
+    """The schema whose every error leaves with a code.
+
+    `process_errors` is the one hook strawberry calls for every error list of every transport
+    (HTTP, websockets) and every phase (parsing, validation, execution) before the result is
+    sent: an operation extension misses parse errors raised by other extensions' hooks. The
+    default logs every client mistake at ERROR; here only unexpected errors are logged.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        code_errors(errors)
