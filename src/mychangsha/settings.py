@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     upstream_breaker_threshold: int = 5
     upstream_breaker_cooldown: float = 10.0
 
-    crowd_cache_seconds: float = Field(default=30.0, le=60.0)
+    crowd_cache_seconds: float = Field(default=30.0, gt=0, le=30.0)
     catalogue_sync_seconds: float = 900.0
     catalogue_sync_on_start: bool = True
 

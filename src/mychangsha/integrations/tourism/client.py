@@ -10,6 +10,8 @@ from mychangsha.integrations.tourism.models import Attraction, CrowdReading
 from mychangsha.integrations.tourism.wire import AttractionPageJson, CrowdListJson
 
 PAGE_SIZE = 100
+# SPEC: a crowd level shown to a citizen is never more than a minute old, stale or not.
+CROWD_MAX_AGE_SECONDS = 60.0
 
 
 class TourismClient:
@@ -33,6 +35,10 @@ class TourismClient:
 
     async def crowd_readings(self) -> dict[str, CrowdReading]:
         """All live crowd readings in one cached call: a handful of attractions, one request."""
-        body = await self._upstream.get_json("/v1/crowd", cache_ttl=self._crowd_cache_seconds)
+        body = await self._upstream.get_json(
+            "/v1/crowd",
+            cache_ttl=self._crowd_cache_seconds,
+            stale_ttl=max(CROWD_MAX_AGE_SECONDS - self._crowd_cache_seconds, 0.0),
+        )
         readings = CrowdListJson.model_validate(body).items
         return {reading.attraction_id: reading.to_domain() for reading in readings}
