@@ -69,9 +69,14 @@ def _seed(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mychangsha.simulators.registry import build_simulator
+    from mychangsha.simulators.registry import UnknownSimulator, build_simulator
 
-    uvicorn.run(build_simulator(args.name), host=args.host, port=args.port, log_level="warning")
+    try:
+        app = build_simulator(args.name)
+    except UnknownSimulator as exc:
+        print(f"mychangsha simulate: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 
