@@ -88,3 +88,11 @@ async def test_sync_replaces_removes_and_never_wipes(db: AsyncDatabase[Document]
     assert await repo.count() == 2, "an empty feed is an upstream fault, not a catalogue"
     found = await repo.by_ids(["yuelu", "nope"])
     assert list(found) == ["yuelu"] and found["yuelu"] == CATALOGUE[0]
+
+
+async def test_ensure_indexes_is_idempotent(db: AsyncDatabase[Document]) -> None:
+    repo = AttractionRepository(db)
+    await repo.ensure_indexes()
+    await repo.ensure_indexes()  # every worker start runs it again over existing indexes
+    names = {index["name"] async for index in await db["attractions"].list_indexes()}
+    assert {"location_2dsphere", "terms_1", "pinyin_1__id_1"} <= names

@@ -126,7 +126,11 @@ class AttractionRepository:
 
     async def ensure_indexes(self) -> None:
         """Geo for `near`, terms for keyword search, pinyin for the default alphabetical order."""
-        await self._collection.create_index([("location", GEOSPHERE)])
+        # The explicit version makes a repeat call a no-op on every server: SecantusDB reports
+        # the version it filled in and otherwise sees a conflicting spec.
+        await self._collection.create_index(
+            [("location", GEOSPHERE)], **{"2dsphereIndexVersion": 3}
+        )
         await self._collection.create_index([("terms", ASCENDING)])
         await self._collection.create_index([("pinyin", ASCENDING), ("_id", ASCENDING)])
 
