@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, GEOSPHERE, DeleteMany, ReplaceOne
+from pymongo import ASCENDING, GEOSPHERE, DeleteMany, IndexModel, ReplaceOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -128,11 +128,13 @@ class AttractionRepository:
         """Geo for `near`, terms for keyword search, pinyin for the default alphabetical order."""
         # The explicit version makes a repeat call a no-op on every server: SecantusDB reports
         # the version it filled in and otherwise sees a conflicting spec.
-        await self._collection.create_index(
-            [("location", GEOSPHERE)], **{"2dsphereIndexVersion": 3}
+        await self._collection.create_indexes(
+            [
+                IndexModel([("location", GEOSPHERE)], **{"2dsphereIndexVersion": 3}),
+                IndexModel([("terms", ASCENDING)]),
+                IndexModel([("pinyin", ASCENDING), ("_id", ASCENDING)]),
+            ]
         )
-        await self._collection.create_index([("terms", ASCENDING)])
-        await self._collection.create_index([("pinyin", ASCENDING), ("_id", ASCENDING)])
 
     async def replace_catalogue(self, attractions: Sequence[Attraction]) -> MirrorSync:
         """Make the mirror equal the platform's catalogue; an empty feed never wipes it."""
