@@ -81,6 +81,9 @@ def run_dev_stack(port: int = 8000, data_dir: str = ".data") -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    # The manifest describes a running stack: none while starting, none after stopping.
+    manifest_path = data / "dev-stack.json"
+    manifest_path.unlink(missing_ok=True)
     try:
         rows: dict[str, str] = {}
         if settings.mongodb_uri:
@@ -152,14 +155,15 @@ def run_dev_stack(port: int = 8000, data_dir: str = ".data") -> int:
             "logs": str(logs),
         }
         data.mkdir(parents=True, exist_ok=True)
-        (data / "dev-stack.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        rows["manifest"] = str(data / "dev-stack.json")
+        manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+        rows["manifest"] = str(manifest_path)
         _print_table(rows)
         return _supervise(children)
     except _Stop:
         print("\nstopping the dev stack …", flush=True)
         return 0
     finally:
+        manifest_path.unlink(missing_ok=True)
         stop_all()
 
 
