@@ -70,15 +70,37 @@ class SimulatorAdmin:
         self.http.put("/__admin/faults", json=faults).raise_for_status()
 
 
-@pytest.fixture(scope="session")
-def tourism_simulator() -> Iterator[SimulatorAdmin]:
-    """The tourism platform simulator in its own process."""
+def _simulator(name: str) -> Iterator[SimulatorAdmin]:
     port = free_port()
-    argv = [sys.executable, "-m", "mychangsha", "simulate", "tourism", "--port", str(port)]
+    argv = [sys.executable, "-m", "mychangsha", "simulate", name, "--port", str(port)]
     with serve_process(argv, port, health_path="/healthz"):
         admin = SimulatorAdmin(f"http://127.0.0.1:{port}")
         yield admin
         admin.http.close()
+
+
+@pytest.fixture(scope="session")
+def tourism_simulator() -> Iterator[SimulatorAdmin]:
+    """The tourism platform simulator in its own process."""
+    yield from _simulator("tourism")
+
+
+@pytest.fixture(scope="session")
+def sms_simulator() -> Iterator[SimulatorAdmin]:
+    """The SMS gateway simulator, whose outbox tests read codes from."""
+    yield from _simulator("sms")
+
+
+@pytest.fixture(scope="session")
+def wechat_simulator() -> Iterator[SimulatorAdmin]:
+    """WeChat's code2session, with an admin endpoint playing the phone's wx.login()."""
+    yield from _simulator("wechat")
+
+
+@pytest.fixture(scope="session")
+def realname_simulator() -> Iterator[SimulatorAdmin]:
+    """The real-name verification service with its own records."""
+    yield from _simulator("realname")
 
 
 GRAPH_TEST_SETTINGS: Mapping[str, str] = {
@@ -89,21 +111,44 @@ GRAPH_TEST_SETTINGS: Mapping[str, str] = {
     # The breaker has its own tests; here it must not trip across unrelated tests.
     "UPSTREAM_BREAKER_THRESHOLD": "1000",
     "GRAPHQL_IDE": "true",
+    "SIGNING_KEY_CACHE_SECONDS": "1",
+    # A fixed test key: 32 bytes, base64.
+    "MASTER_KEY": "bXljaGFuZ3NoYS10ZXN0LW1hc3Rlci1rZXktMzJieXQ=",
+    "WECHAT_APP_ID": "wx-mychangsha-dev",
+    "WECHAT_APP_SECRET": "dev-wechat-secret",
+    # Tests speak for many clients by sending X-Forwarded-For, as a proxy would.
+    "TRUSTED_PROXY_HOPS": "1",
 }
 
 
 @pytest.fixture(scope="session")
-def graph_url(mongo_url: str, redis_url: str, tourism_simulator: SimulatorAdmin) -> Iterator[str]:
-    """The graph served by uvicorn in its own process, wired to the session's real services."""
-    port = free_port()
-    env = {
+def graph_env(
+    mongo_url: str,
+    redis_url: str,
+    tourism_simulator: SimulatorAdmin,
+    sms_simulator: SimulatorAdmin,
+    wechat_simulator: SimulatorAdmin,
+    realname_simulator: SimulatorAdmin,
+) -> dict[str, str]:
+    """The environment of the graph process (also for CLI commands against the same data)."""
+    return {
         **os.environ,
         **GRAPH_TEST_SETTINGS,
         "MONGODB_URI": mongo_url,
         "MONGODB_DATABASE": "mychangsha_test",
         "REDIS_URL": redis_url,
         "TOURISM_BASE_URL": tourism_simulator.base_url,
+        "SMS_BASE_URL": sms_simulator.base_url,
+        "WECHAT_BASE_URL": wechat_simulator.base_url,
+        "REALNAME_BASE_URL": realname_simulator.base_url,
     }
+
+
+@pytest.fixture(scope="session")
+def graph_url(graph_env: dict[str, str]) -> Iterator[str]:
+    """The graph served by uvicorn in its own process, wired to the session's real services."""
+    port = free_port()
+    env = graph_env
     argv = [sys.executable, "-m", "mychangsha", "serve", "--port", str(port), "--workers", "1"]
     with serve_process(argv, port, health_path="/healthz", env=env):
         yield f"http://127.0.0.1:{port}"

@@ -47,6 +47,19 @@ async def readyz(request: Request) -> Response:
     )
 
 
+async def jwks(request: Request) -> Response:
+    """The public keys that verify access tokens (and, later, signed ticket QR codes).
+
+    Cached briefly by clients and gates: a rotation is published here before any token is
+    signed with the new key, because every process reloads keys within the cache window.
+    """
+    services: Services = request.app.state.services
+    return JSONResponse(
+        await services.identity.keys.jwks(),
+        headers={"cache-control": "public, max-age=300"},
+    )
+
+
 async def metrics(request: Request) -> Response:
     """Prometheus exposition of this process's metrics."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
@@ -64,6 +77,9 @@ async def _start(services: Services) -> None:
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the graph application; uvicorn calls this as a factory in every worker."""
     settings = settings or Settings()
+    # httpx logs every request URL at INFO; some upstream contracts (WeChat's code2session)
+    # put secrets in the query string.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     view = GraphQLView(build_schema(), ide=settings.ide_enabled, graphql_path=GRAPHQL_PATH)
 
     @contextlib.asynccontextmanager
@@ -78,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
         WebSocketRoute(GRAPHQL_PATH, view),
     ]

@@ -6,27 +6,27 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
+from mychangsha.auth.keys import ROTATION_LEAD
 from mychangsha.settings import Settings
+
+ROTATION_LEAD_SECONDS = ROTATION_LEAD.total_seconds()
 
 
 def _serve(args: argparse.Namespace) -> int:
     """Production entry: refuses to start without real MongoDB and Redis."""
     import uvicorn
 
+    from mychangsha.services import missing_settings
+
     settings = Settings()
-    missing = [
-        name
-        for name, value in (
-            ("MONGODB_URI", settings.mongodb_uri),
-            ("REDIS_URL", settings.redis_url),
-        )
-        if not value
-    ]
+    missing = missing_settings(settings)
     if missing:
         print(
-            f"mychangsha serve: missing {' and '.join(missing)}; set them to your MongoDB replica "
-            "set and Redis (or use `mychangsha dev` for the embedded stack).",
+            f"mychangsha serve: missing {', '.join(missing)}. MONGODB_URI and REDIS_URL name "
+            "your MongoDB replica set and Redis; MASTER_KEY is 32 random bytes in base64 "
+            "(`mychangsha keys new-master-key` makes one). `mychangsha dev` needs none of them.",
             file=sys.stderr,
         )
         return 2
@@ -80,6 +80,34 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace) -> int:
+    """Signing keys: list them, or rotate (old keys verify until their tokens expire)."""
+    if args.action == "new-master-key":
+        from mychangsha.auth.crypto import FieldCipher
+
+        print(FieldCipher.generate_setting())
+        return 0
+
+    from mychangsha.services import open_services
+
+    async def run() -> int:
+        async with open_services(Settings()) as services:
+            keys = services.identity.keys
+            await keys.ensure_indexes()
+            if args.action == "rotate":
+                new_key = await keys.rotate(timedelta(seconds=args.activate_in))
+                print(
+                    f"new signing key {new_key.kid}; published now, signing from "
+                    f"{new_key.activates_at:%F %T}Z; older keys verify until their tokens expire"
+                )
+            for key in await keys.list_keys():
+                retired = "" if key.retired_at is None else f"  retires {key.retired_at:%F %T}Z"
+                print(f"{key.kid}  signs from {key.activates_at:%F %T}Z{retired}")
+        return 0
+
+    return asyncio.run(run())
+
+
 def _export_schema(args: argparse.Namespace) -> int:
     from mychangsha.schema import build_schema
 
@@ -97,7 +125,9 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--data-dir", default=".data")
     dev.set_defaults(run=_dev)
 
-    serve = sub.add_parser("serve", help="production server (needs MONGODB_URI and REDIS_URL)")
+    serve = sub.add_parser(
+        "serve", help="production server (needs MONGODB_URI, REDIS_URL, MASTER_KEY)"
+    )
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
@@ -111,6 +141,17 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("--host", default="127.0.0.1")
     simulate.add_argument("--port", type=int, required=True)
     simulate.set_defaults(run=_simulate)
+
+    keys = sub.add_parser("keys", help="access-token signing keys and the master key")
+    keys.add_argument("action", choices=["list", "rotate", "new-master-key"])
+    keys.add_argument(
+        "--activate-in",
+        type=float,
+        default=ROTATION_LEAD_SECONDS,
+        help="seconds between publishing a rotated key and signing with it "
+        f"(default {ROTATION_LEAD_SECONDS:.0f}: JWKS max-age plus the key cache)",
+    )
+    keys.set_defaults(run=_keys)
 
     export = sub.add_parser("export-schema", help="print the schema's SDL")
     export.set_defaults(run=_export_schema)

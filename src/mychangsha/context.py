@@ -9,9 +9,46 @@ from typing import Any, TypeVar
 from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 
+from mychangsha.auth.tokens import AccessClaims, InvalidToken
+from mychangsha.errors import Unauthenticated
 from mychangsha.services import Services
 
 LoaderT = TypeVar("LoaderT", bound=DataLoader[Any, Any])
+
+_UNSET: Any = object()
+
+
+def client_ip(connection: HTTPConnection | None, trusted_proxy_hops: int) -> str:
+    """The caller's address: the peer, or the entry that many trusted proxies in front added.
+
+    X-Forwarded-For is only believed as far as our own proxies wrote it; a client can put
+    anything at its start, so the address is counted from the end.
+    """
+    if connection is None:
+        return "unknown"
+    peer = connection.client.host if connection.client else "unknown"
+    if trusted_proxy_hops <= 0:
+        return peer
+    forwarded = [a.strip() for a in connection.headers.get("x-forwarded-for", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    if len(forwarded) < trusted_proxy_hops:
+        return forwarded[0] if forwarded else peer
+    return forwarded[-trusted_proxy_hops]
+
+
+def bearer_token(connection: HTTPConnection | None, params: dict[str, Any] | None) -> str | None:
+    """The access token of an HTTP `Authorization: Bearer` header or a websocket init payload."""
+    raw: object = None
+    if params:
+        raw = params.get("Authorization") or params.get("authorization") or params.get("token")
+    if raw is None and connection is not None:
+        raw = connection.headers.get("authorization")
+    if not isinstance(raw, str):
+        return None
+    scheme, _, token = raw.strip().partition(" ")
+    if not token:  # a bare token in a websocket payload
+        return scheme or None
+    return token.strip() if scheme.lower() == "bearer" else None
 
 
 @dataclass
@@ -20,8 +57,43 @@ class Context:
 
     services: Services
     connection: HTTPConnection | None = None
-    citizen_id: str | None = None
+    connection_params: dict[str, Any] | None = None
+    _claims: Any = field(default=_UNSET)
     _loaders: dict[Callable[[Services], Any], DataLoader[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def client_ip(self) -> str:
+        """Where the request comes from, for per-IP limits and session records."""
+        return client_ip(self.connection, self.services.settings.trusted_proxy_hops)
+
+    @property
+    def user_agent(self) -> str | None:
+        """The client's User-Agent, kept with a session so a citizen can tell devices apart."""
+        return None if self.connection is None else self.connection.headers.get("user-agent")
+
+    async def claims(self) -> AccessClaims | None:
+        """The verified access token of the caller, None when absent or not valid.
+
+        Verified once per request (or websocket connection) and remembered.
+        """
+        if self._claims is _UNSET:
+            token = bearer_token(self.connection, self.connection_params)
+            claims: AccessClaims | None = None
+            if token is not None:
+                try:
+                    claims = await self.services.identity.tokens.verify(token)
+                except InvalidToken:
+                    claims = None
+            self._claims = claims
+        result: AccessClaims | None = self._claims
+        return result
+
+    async def require_claims(self) -> AccessClaims:
+        """The caller's claims, or UNAUTHENTICATED for fields that need a signed-in citizen."""
+        claims = await self.claims()
+        if claims is None:
+            raise Unauthenticated("Sign in to see this.")
+        return claims
 
     def loader(self, loader_class: Callable[[Services], LoaderT]) -> LoaderT:
         """This request's instance of a loader, created on first use so unused ones cost nothing.

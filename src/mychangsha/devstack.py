@@ -23,8 +23,6 @@ from mychangsha.embedded import ChildProcess
 from mychangsha.settings import Settings
 from mychangsha.simulators.registry import SIMULATORS
 
-FIRST_SIMULATOR_PORT = 8101
-
 
 class _Stop(Exception):
     """Raised by the signal handler to unwind the supervisor loop."""
@@ -64,6 +62,18 @@ def _python(*args: str) -> list[str]:
     return [sys.executable, "-m", "mychangsha", *args]
 
 
+def _dev_master_key(data: Path) -> str:
+    """The dev stack's master key, made once and kept with its data (it decrypts that data)."""
+    from mychangsha.auth.crypto import FieldCipher
+
+    path = data / "master.key"
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        path.write_text(FieldCipher.generate_setting() + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def run_dev_stack(port: int = 8000, data_dir: str = ".data") -> int:
     """Start, supervise and stop the whole stack; the exit code says how it ended."""
     data = Path(data_dir).resolve()
@@ -86,6 +96,8 @@ def run_dev_stack(port: int = 8000, data_dir: str = ".data") -> int:
     manifest_path.unlink(missing_ok=True)
     try:
         rows: dict[str, str] = {}
+        if not settings.master_key:
+            env["MASTER_KEY"] = _dev_master_key(data)
         if settings.mongodb_uri:
             env["MONGODB_URI"] = settings.mongodb_uri
         else:
@@ -102,8 +114,8 @@ def run_dev_stack(port: int = 8000, data_dir: str = ".data") -> int:
         rows["Redis"] = env["REDIS_URL"]
 
         simulator_urls: dict[str, str] = {}
-        for offset, name in enumerate(sorted(SIMULATORS)):
-            sim_port = _pick_port(FIRST_SIMULATOR_PORT + offset)
+        for name, spec in SIMULATORS.items():
+            sim_port = _pick_port(spec.default_port)
             child = ChildProcess(
                 f"simulator:{name}",
                 _python("simulate", name, "--port", str(sim_port)),

@@ -63,3 +63,16 @@ class QueryTooComplex(GraphError):
     """The document exceeds a depth, alias, token or cost limit."""
 
     code = "QUERY_TOO_COMPLEX"
+
+
+class RateLimited(GraphError):
+    """Too many requests from this citizen or address; `retryAfterSeconds` says when to retry."""
+
+    code = "RATE_LIMITED"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"Too many requests; try again in {retry_after_seconds} s.",
+            retryAfterSeconds=retry_after_seconds,
+        )
+        self.retry_after_seconds = retry_after_seconds

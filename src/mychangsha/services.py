@@ -10,9 +10,14 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
+from mychangsha.auth.crypto import FieldCipher, InvalidMasterKey
+from mychangsha.auth.identity import Identity, build_identity
 from mychangsha.cache import redis as redis_cache
 from mychangsha.integrations.http import UpstreamClient
+from mychangsha.integrations.realname.client import RealNameClient
+from mychangsha.integrations.sms.client import SmsClient
 from mychangsha.integrations.tourism.client import TourismClient
+from mychangsha.integrations.wechat.client import WechatClient
 from mychangsha.settings import Settings
 from mychangsha.storage import mongo
 from mychangsha.storage.attractions import AttractionRepository
@@ -31,28 +36,57 @@ class Services:
     mongo: AsyncMongoClient[Document]
     db: AsyncDatabase[Document]
     redis: Redis
-    tourism_upstream: UpstreamClient
+    upstreams: tuple[UpstreamClient, ...]
     tourism: TourismClient
     attractions: AttractionRepository
+    identity: Identity
 
     async def ensure_indexes(self) -> None:
-        """Create every collection's indexes; idempotent, run at start."""
+        """Create every collection's indexes (and the first signing key); idempotent."""
         await self.attractions.ensure_indexes()
+        await self.identity.ensure_ready()
+
+
+REQUIRED_SETTINGS = ("MONGODB_URI", "REDIS_URL", "MASTER_KEY")
+
+
+def missing_settings(settings: Settings) -> list[str]:
+    """The required settings that are absent, by their environment names."""
+    present = {
+        "MONGODB_URI": settings.mongodb_uri,
+        "REDIS_URL": settings.redis_url,
+        "MASTER_KEY": settings.master_key,
+    }
+    return [name for name in REQUIRED_SETTINGS if not present[name]]
+
+
+def _cipher(settings: Settings) -> FieldCipher:
+    if settings.master_key is None:
+        raise MissingConfiguration("missing setting(s): MASTER_KEY")
+    try:
+        return FieldCipher.from_setting(settings.master_key.get_secret_value())
+    except InvalidMasterKey as exc:
+        raise MissingConfiguration(f"MASTER_KEY is not usable: {exc}") from exc
 
 
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings) -> AsyncIterator[Services]:
     """Open every client once and close them all however the process ends."""
-    if not settings.mongodb_uri or not settings.redis_url:
-        missing = [
-            n
-            for n, v in (("MONGODB_URI", settings.mongodb_uri), ("REDIS_URL", settings.redis_url))
-            if not v
-        ]
+    missing = missing_settings(settings)
+    if missing or not settings.mongodb_uri or not settings.redis_url:
         raise MissingConfiguration(f"missing setting(s): {', '.join(missing)}")
+    cipher = _cipher(settings)
     mongo_client = mongo.connect(settings.mongodb_uri)
     redis_client = redis_cache.connect(settings.redis_url)
     tourism_upstream = UpstreamClient(settings.tourism_upstream(), redis_client)
+    sms_upstream = UpstreamClient(settings.upstream("sms", settings.sms_base_url), redis_client)
+    wechat_upstream = UpstreamClient(
+        settings.upstream("wechat", settings.wechat_base_url), redis_client
+    )
+    realname_upstream = UpstreamClient(
+        settings.upstream("realname", settings.realname_base_url), redis_client
+    )
+    upstreams = (tourism_upstream, sms_upstream, wechat_upstream, realname_upstream)
     db = mongo.database(mongo_client, settings.mongodb_database)
     try:
         yield Services(
@@ -60,13 +94,27 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             mongo=mongo_client,
             db=db,
             redis=redis_client,
-            tourism_upstream=tourism_upstream,
+            upstreams=upstreams,
             tourism=TourismClient(
                 tourism_upstream, crowd_cache_seconds=settings.crowd_cache_seconds
             ),
             attractions=AttractionRepository(db),
+            identity=build_identity(
+                settings,
+                cipher=cipher,
+                db=db,
+                redis=redis_client,
+                sms=SmsClient(sms_upstream),
+                wechat=WechatClient(
+                    wechat_upstream,
+                    app_id=settings.wechat_app_id,
+                    app_secret=settings.wechat_app_secret.get_secret_value(),
+                ),
+                realname=RealNameClient(realname_upstream),
+            ),
         )
     finally:
-        await tourism_upstream.aclose()
+        for upstream in upstreams:
+            await upstream.aclose()
         await redis_client.aclose()
         await mongo_client.close()

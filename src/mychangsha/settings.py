@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mychangsha.integrations.http import UpstreamConfig
@@ -28,7 +28,28 @@ class Settings(BaseSettings):
         default=None, description="Serve the GraphQL IDE; defaults to on outside production."
     )
 
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="32 random bytes, base64: encrypts ID numbers, phones and signing keys.",
+    )
+    jwt_issuer: str = "https://api.mychangsha.cn"
+    jwt_audience: str = "mychangsha-app"
+    access_token_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_days: int = Field(default=30, ge=1, le=180)
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=120)
+    signing_key_cache_seconds: float = Field(
+        default=30.0, gt=0, le=300, description="How soon every process sees a key rotation."
+    )
+    trusted_proxy_hops: int = Field(
+        default=0, ge=0, description="How many X-Forwarded-For hops to trust for client IPs."
+    )
+
     tourism_base_url: str = "http://127.0.0.1:8101"
+    sms_base_url: str = "http://127.0.0.1:8102"
+    wechat_base_url: str = "http://127.0.0.1:8103"
+    realname_base_url: str = "http://127.0.0.1:8104"
+    wechat_app_id: str = "wx-mychangsha-dev"
+    wechat_app_secret: SecretStr = SecretStr("dev-wechat-secret")
     upstream_connect_timeout: float = 1.0
     upstream_read_timeout: float = 3.0
     upstream_retries: int = 2

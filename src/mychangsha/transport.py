@@ -8,7 +8,7 @@ variable coercion), which then carries no `data` entry.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException  # what strawberry's views raise for bad requests
@@ -17,11 +17,13 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
+from strawberry.types.unset import UNSET, UnsetType
 
-from mychangsha.context import Context
+from mychangsha.context import Context, bearer_token
 from mychangsha.ide import render_ide_page
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -81,6 +83,20 @@ class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """The request's context over the process-wide services."""
         return Context(services=request.app.state.services, connection=request)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A websocket presents its access token once, in `connection_init`.
+
+        No token: the socket may still run public operations. A token that does not verify
+        (expired, revoked, forged) closes the socket with 4403, so the client signs in again
+        rather than silently losing its personal subscriptions.
+        """
+        if (
+            bearer_token(None, context.connection_params) is not None
+            and await context.claims() is None
+        ):
+            raise ConnectionRejectionError({"reason": "invalid access token"})
+        return cast(UnsetType, UNSET)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """The IDE from locally served assets: it must work without internet."""

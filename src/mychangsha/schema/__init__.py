@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from mychangsha.schema.errors import GraphSchema
+from mychangsha.schema.identity import IdentityMutation, IdentityQuery
 from mychangsha.schema.limits import MAX_TOKENS, RULES
 from mychangsha.schema.tourism import TourismQuery
 
@@ -22,8 +23,13 @@ DOCUMENT_CACHE_SIZE = 1024
 
 
 @strawberry.type(description="The root of every read.")
-class Query(TourismQuery):
+class Query(IdentityQuery, TourismQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID.")
+
+
+@strawberry.type(description="The root of every change.")
+class Mutation(IdentityMutation):
+    pass
 
 
 @cache
@@ -31,6 +37,7 @@ def build_schema() -> strawberry.Schema:
     """The one schema object of the process (its caches are shared by all requests)."""
     return GraphSchema(
         query=Query,
+        mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             lambda: MaxTokensLimiter(MAX_TOKENS),
