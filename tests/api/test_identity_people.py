@@ -110,6 +110,15 @@ def test_an_unknown_person_fails_verification(make_device: Any) -> None:
     assert device.post(ME)["data"]["me"]["verificationLevel"] == 1
 
 
+def test_consent_requests_need_level_two(make_device: Any) -> None:
+    device: Device = make_device()
+    device.sign_in()
+    body = device.post("{ me { id consentRequests { granted } } }")
+    assert error_codes(body) == ["FORBIDDEN"]
+    assert body["errors"][0]["extensions"]["requiredLevel"] == 2
+    assert body["data"] is None  # consentRequests is non-null, so `me` goes with it
+
+
 def test_family_needs_verification(make_device: Any) -> None:
     device: Device = make_device()
     device.sign_in()

@@ -31,15 +31,21 @@ class IsAuthenticated(BasePermission):
         return True
 
 
-class VerifiedRealName(BasePermission):
-    """The caller is real-name verified (level 2): medical, billing and application data."""
+class MinVerificationLevel(BasePermission):
+    """The caller is verified to at least a level; 2 guards medical, billing and applications.
+
+    Use as `extensions=[PermissionExtension(permissions=[MinVerificationLevel(2)])]`.
+    """
+
+    def __init__(self, level: int) -> None:
+        self.level = level
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
         from mychangsha.resolvers.identity import current_citizen
 
         citizen = await current_citizen(info.context)
-        if citizen.verification_level < 2:
-            raise Forbidden("Verify your real name first.", requiredLevel=2)
+        if citizen.verification_level < self.level:
+            raise Forbidden("Verify your real name first.", requiredLevel=self.level)
         return True
 
 

@@ -9,10 +9,11 @@ from typing import Annotated, Self
 
 import strawberry
 from strawberry import relay
+from strawberry.permission import PermissionExtension
 
 from mychangsha.auth import otp
 from mychangsha.auth.idcard import mask_id_number, mask_phone, parse_id_number
-from mychangsha.auth.permissions import IsAuthenticated, may_act_for
+from mychangsha.auth.permissions import IsAuthenticated, MinVerificationLevel, may_act_for
 from mychangsha.errors import BadUserInput, Forbidden
 from mychangsha.resolvers import identity as resolvers
 from mychangsha.schema.common import Info
@@ -205,7 +206,10 @@ class Citizen(relay.Node):
         members = await info.context.loader(resolvers.FamilyByOwnerIdLoader).load(self.id)
         return [FamilyMember.from_domain(m, self._record) for m in members]
 
-    @strawberry.field(description="Where other citizens listed you as family.")
+    @strawberry.field(
+        description="Where other citizens listed you as family (needs level 2).",
+        extensions=[PermissionExtension(permissions=[MinVerificationLevel(2)])],
+    )
     async def consent_requests(self, info: Info) -> list[ConsentRequest]:
         requests = await resolvers.consent_requests(info.context, self._record)
         return [
