@@ -47,9 +47,18 @@ def _phone() -> str:
     return f"137{random.randrange(10**8):08d}"
 
 
-def _latest(sms_url: str, phone: str) -> str:
-    items = httpx.get(f"{sms_url}/outbox", params={"phone": phone}).json()["items"]
-    return str(items[0]["params"]["code"])
+async def _outbox(sms_url: str, phone: str) -> list[dict[str, object]]:
+    async with httpx.AsyncClient(base_url=sms_url) as http:
+        items: list[dict[str, object]] = (
+            await http.get("/outbox", params={"phone": phone})
+        ).json()["items"]
+        return items
+
+
+async def _latest(sms_url: str, phone: str) -> str:
+    params = (await _outbox(sms_url, phone))[0]["params"]
+    assert isinstance(params, dict)
+    return str(params["code"])
 
 
 async def test_ten_codes_per_phone_per_day(codes: OneTimeCodes, redis: Redis) -> None:
@@ -68,7 +77,7 @@ async def test_codes_are_stored_only_as_hashes(
 ) -> None:
     phone = _phone()
     assert isinstance(await codes.send(phone, client_ip="10.8.0.1"), CodeSent)
-    code = _latest(sms_url, phone)
+    code = await _latest(sms_url, phone)
     stored = await redis.hgetall(f"otp:code:{phone}")
     assert stored[b"left"] == str(MAX_TRIES).encode()
     assert code.encode() not in stored[b"h"] and len(stored[b"h"]) == 64
@@ -80,10 +89,10 @@ async def test_a_new_code_replaces_the_old_one(
 ) -> None:
     phone = _phone()
     await codes.send(phone, client_ip="10.8.0.2")
-    old = _latest(sms_url, phone)
+    old = await _latest(sms_url, phone)
     await redis.delete(f"otp:cooldown:{phone}")
     await codes.send(phone, client_ip="10.8.0.2")
-    new = _latest(sms_url, phone)
+    new = await _latest(sms_url, phone)
     if old != new:  # one in a million they coincide
         assert isinstance(await codes.check(phone, old, client_ip="10.8.0.2"), CodeRejected)
     assert await codes.check(phone, new, client_ip="10.8.0.2") is True
@@ -95,19 +104,19 @@ async def test_concurrent_sends_for_one_phone_send_one_sms(
     phone = _phone()
     outcomes = await asyncio.gather(*(codes.send(phone, client_ip="10.8.0.3") for _ in range(10)))
     assert sum(isinstance(o, CodeSent) for o in outcomes) == 1
-    items = httpx.get(f"{sms_url}/outbox", params={"phone": phone}).json()["items"]
-    assert len(items) == 1
+    assert len(await _outbox(sms_url, phone)) == 1
 
 
 async def test_a_failed_sms_lets_the_citizen_retry_at_once(
     codes: OneTimeCodes, redis: Redis, sms_url: str
 ) -> None:
     phone = _phone()
-    httpx.put(f"{sms_url}/__admin/faults", json={"down": True}).raise_for_status()
-    try:
-        with pytest.raises(UpstreamError):
-            await codes.send(phone, client_ip="10.8.0.4")
-    finally:
-        httpx.post(f"{sms_url}/__admin/reset").raise_for_status()
+    async with httpx.AsyncClient(base_url=sms_url) as admin:
+        (await admin.put("/__admin/faults", json={"down": True})).raise_for_status()
+        try:
+            with pytest.raises(UpstreamError):
+                await codes.send(phone, client_ip="10.8.0.4")
+        finally:
+            (await admin.post("/__admin/reset")).raise_for_status()
     assert await redis.exists(f"otp:cooldown:{phone}", f"otp:code:{phone}") == 0
     assert isinstance(await codes.send(phone, client_ip="10.8.0.4"), CodeSent)
