@@ -204,6 +204,12 @@ class UpstreamClient:
         metrics.count_cache(self._name, "stale" if filled.stale else "miss")
         return self._json(filled.body)
 
+    async def invalidate(self, path: str, params: Mapping[str, str | int] | None = None) -> None:
+        """Forget a cached GET (fresh and stale): after a write the next read goes upstream."""
+        query: Query = sorted((key, str(value)) for key, value in (params or {}).items())
+        key = self._cache_key("GET", path, query)
+        await self._redis_value(lambda: self._redis.delete(key))
+
     async def send_json(
         self,
         method: str,
