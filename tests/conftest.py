@@ -103,6 +103,18 @@ def realname_simulator() -> Iterator[SimulatorAdmin]:
     yield from _simulator("realname")
 
 
+@pytest.fixture(scope="session")
+def hospital_simulator() -> Iterator[SimulatorAdmin]:
+    """Every hospital's FHIR R4 server, one base URL per hospital under /fhir/{code}."""
+    yield from _simulator("hospital")
+
+
+@pytest.fixture(scope="session")
+def payment_simulator() -> Iterator[SimulatorAdmin]:
+    """The WeChat-Pay-style gateway, which calls the graph back with signed notifications."""
+    yield from _simulator("payment")
+
+
 GRAPH_TEST_SETTINGS: Mapping[str, str] = {
     "ENVIRONMENT": "test",
     "UPSTREAM_READ_TIMEOUT": "0.5",
@@ -112,6 +124,7 @@ GRAPH_TEST_SETTINGS: Mapping[str, str] = {
     "UPSTREAM_BREAKER_THRESHOLD": "1000",
     "GRAPHQL_IDE": "true",
     "SIGNING_KEY_CACHE_SECONDS": "1",
+    "QUEUE_POLL_SECONDS": "0.3",
     # A fixed test key: 32 bytes, base64.
     "MASTER_KEY": "bXljaGFuZ3NoYS10ZXN0LW1hc3Rlci1rZXktMzJieXQ=",
     "WECHAT_APP_ID": "wx-mychangsha-dev",
@@ -129,8 +142,13 @@ def graph_env(
     sms_simulator: SimulatorAdmin,
     wechat_simulator: SimulatorAdmin,
     realname_simulator: SimulatorAdmin,
+    hospital_simulator: SimulatorAdmin,
+    payment_simulator: SimulatorAdmin,
 ) -> dict[str, str]:
     """The environment of the graph process (also for CLI commands against the same data)."""
+    from mychangsha.integrations.payment import generate_merchant_key_pem
+
+    port = free_port()
     return {
         **os.environ,
         **GRAPH_TEST_SETTINGS,
@@ -141,13 +159,18 @@ def graph_env(
         "SMS_BASE_URL": sms_simulator.base_url,
         "WECHAT_BASE_URL": wechat_simulator.base_url,
         "REALNAME_BASE_URL": realname_simulator.base_url,
+        "HOSPITAL_DIRECTORY_URL": f"{hospital_simulator.base_url}/directory",
+        "PAYMENT_BASE_URL": payment_simulator.base_url,
+        "PAYMENT_MERCHANT_PRIVATE_KEY": generate_merchant_key_pem().decode(),
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
     }
 
 
 @pytest.fixture(scope="session")
 def graph_url(graph_env: dict[str, str]) -> Iterator[str]:
     """The graph served by uvicorn in its own process, wired to the session's real services."""
-    port = free_port()
+    port = int(graph_env["PORT"])
     env = graph_env
     argv = [sys.executable, "-m", "mychangsha", "serve", "--port", str(port), "--workers", "1"]
     with serve_process(argv, port, health_path="/healthz", env=env):

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from mychangsha.cache import redis as redis_cache
 from mychangsha.ide import ide_routes
 from mychangsha.middleware import RequestIdMiddleware
+from mychangsha.resolvers.billing import CALLBACK_PATH, NotificationRejected, apply_notification
 from mychangsha.schema import build_schema
 from mychangsha.services import Services, open_services
 from mychangsha.settings import Settings
@@ -60,6 +61,17 @@ async def jwks(request: Request) -> Response:
     )
 
 
+async def payment_callback(request: Request) -> Response:
+    """The gateway's signed notification: applied once; anything unverifiable is refused."""
+    services: Services = request.app.state.services
+    body = await request.body()
+    try:
+        await apply_notification(services, request.headers, body)
+    except NotificationRejected as exc:
+        return JSONResponse({"code": "FAIL", "message": str(exc)}, status_code=401)
+    return Response(status_code=204)
+
+
 async def metrics(request: Request) -> Response:
     """Prometheus exposition of this process's metrics."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
@@ -95,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+        Route(CALLBACK_PATH, payment_callback, methods=["POST"]),
         Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
         WebSocketRoute(GRAPHQL_PATH, view),
     ]

@@ -74,6 +74,18 @@ def _dev_master_key(data: Path) -> str:
     return path.read_text().strip()
 
 
+def _dev_merchant_key(data: Path) -> str:
+    """The dev stack's payment merchant key (PEM), made once and kept with its data."""
+    from mychangsha.integrations.payment import generate_merchant_key_pem
+
+    path = data / "merchant-key.pem"
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(generate_merchant_key_pem())
+        path.chmod(0o600)
+    return path.read_text()
+
+
 def run_dev_stack(port: int = 8000, data_dir: str = ".data") -> int:
     """Start, supervise and stop the whole stack; the exit code says how it ended."""
     data = Path(data_dir).resolve()
@@ -98,6 +110,9 @@ def run_dev_stack(port: int = 8000, data_dir: str = ".data") -> int:
         rows: dict[str, str] = {}
         if not settings.master_key:
             env["MASTER_KEY"] = _dev_master_key(data)
+        if not settings.payment_merchant_private_key:
+            env["PAYMENT_MERCHANT_PRIVATE_KEY"] = _dev_merchant_key(data)
+        env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
         if settings.mongodb_uri:
             env["MONGODB_URI"] = settings.mongodb_uri
         else:
@@ -128,6 +143,8 @@ def run_dev_stack(port: int = 8000, data_dir: str = ".data") -> int:
             simulator_urls[name] = url
             env[f"{name.upper()}_BASE_URL"] = url
             rows[f"simulator {name}"] = f"{url}  (OpenAPI {url}/openapi.json)"
+        if "hospital" in simulator_urls:
+            env["HOSPITAL_DIRECTORY_URL"] = f"{simulator_urls['hospital']}/directory"
         for child in children:
             _wait_listening(child)
 

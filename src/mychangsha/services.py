@@ -13,7 +13,9 @@ from redis.asyncio import Redis
 from mychangsha.auth.crypto import FieldCipher, InvalidMasterKey
 from mychangsha.auth.identity import Identity, build_identity
 from mychangsha.cache import redis as redis_cache
+from mychangsha.integrations.hospital.client import HospitalClients
 from mychangsha.integrations.http import UpstreamClient
+from mychangsha.integrations.payment import PaymentClient
 from mychangsha.integrations.realname.client import RealNameClient
 from mychangsha.integrations.sms.client import SmsClient
 from mychangsha.integrations.tourism.client import TourismClient
@@ -21,7 +23,11 @@ from mychangsha.integrations.wechat.client import WechatClient
 from mychangsha.settings import Settings
 from mychangsha.storage import mongo
 from mychangsha.storage.attractions import AttractionRepository
+from mychangsha.storage.audit import AuditLog
+from mychangsha.storage.bookings import BookingRepository
+from mychangsha.storage.hospitals import HospitalRepository
 from mychangsha.storage.mongo import Document
+from mychangsha.storage.payments import PaymentRepository
 
 
 class MissingConfiguration(RuntimeError):
@@ -40,11 +46,21 @@ class Services:
     tourism: TourismClient
     attractions: AttractionRepository
     identity: Identity
+    hospitals: HospitalRepository
+    hospital_clients: HospitalClients
+    bookings: BookingRepository
+    audit: AuditLog
+    payments: PaymentRepository
+    payment: PaymentClient | None  # None when no merchant key is configured
 
     async def ensure_indexes(self) -> None:
         """Create every collection's indexes (and the first signing key); idempotent."""
         await self.attractions.ensure_indexes()
         await self.identity.ensure_ready()
+        await self.hospitals.ensure_indexes()
+        await self.bookings.ensure_indexes()
+        await self.audit.ensure_indexes()
+        await self.payments.ensure_indexes()
 
 
 REQUIRED_SETTINGS = ("MONGODB_URI", "REDIS_URL", "MASTER_KEY")
@@ -58,6 +74,18 @@ def missing_settings(settings: Settings) -> list[str]:
         "MASTER_KEY": settings.master_key,
     }
     return [name for name in REQUIRED_SETTINGS if not present[name]]
+
+
+def _payment_client(settings: Settings, upstream: UpstreamClient) -> PaymentClient | None:
+    if settings.payment_merchant_private_key is None:
+        return None
+    return PaymentClient(
+        upstream,
+        app_id=settings.payment_app_id,
+        mch_id=settings.payment_mch_id,
+        api_v3_key=settings.payment_api_v3_key.get_secret_value(),
+        merchant_private_key_pem=settings.payment_merchant_private_key.get_secret_value().encode(),
+    )
 
 
 def _cipher(settings: Settings) -> FieldCipher:
@@ -86,7 +114,17 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     realname_upstream = UpstreamClient(
         settings.upstream("realname", settings.realname_base_url), redis_client
     )
-    upstreams = (tourism_upstream, sms_upstream, wechat_upstream, realname_upstream)
+    payment_upstream = UpstreamClient(
+        settings.upstream("payment", settings.payment_base_url), redis_client
+    )
+    upstreams = (
+        tourism_upstream,
+        sms_upstream,
+        wechat_upstream,
+        realname_upstream,
+        payment_upstream,
+    )
+    hospital_clients = HospitalClients(settings, redis_client)
     db = mongo.database(mongo_client, settings.mongodb_database)
     try:
         yield Services(
@@ -112,8 +150,15 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                 ),
                 realname=RealNameClient(realname_upstream),
             ),
+            hospitals=HospitalRepository(db),
+            hospital_clients=hospital_clients,
+            bookings=BookingRepository(db),
+            audit=AuditLog(db),
+            payments=PaymentRepository(db),
+            payment=_payment_client(settings, payment_upstream),
         )
     finally:
+        await hospital_clients.aclose()
         for upstream in upstreams:
             await upstream.aclose()
         await redis_client.aclose()

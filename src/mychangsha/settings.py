@@ -48,8 +48,27 @@ class Settings(BaseSettings):
     sms_base_url: str = "http://127.0.0.1:8102"
     wechat_base_url: str = "http://127.0.0.1:8103"
     realname_base_url: str = "http://127.0.0.1:8104"
+    hospital_directory_url: str = "http://127.0.0.1:8105/directory"
+    hospital_endpoints: dict[str, str] | None = Field(
+        default=None,
+        description="Hospital code → FHIR base URL (JSON); when set, the directory is not read.",
+    )
+    slot_cache_seconds: float = Field(default=5.0, gt=0, le=30)
     wechat_app_id: str = "wx-mychangsha-dev"
     wechat_app_secret: SecretStr = SecretStr("dev-wechat-secret")
+
+    payment_base_url: str = "http://127.0.0.1:8106"
+    payment_app_id: str = "wx-mychangsha-dev"
+    payment_mch_id: str = "1900000109"
+    payment_api_v3_key: SecretStr = SecretStr("mychangsha-dev-apiv3-key-0123456")
+    payment_merchant_private_key: SecretStr | None = Field(
+        default=None, description="PEM of the merchant's RSA key; billPay needs it."
+    )
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where the payment gateway reaches this graph (its notification callback).",
+    )
+    queue_poll_seconds: float = Field(default=5.0, gt=0, le=60)
     upstream_connect_timeout: float = 1.0
     upstream_read_timeout: float = 3.0
     upstream_retries: int = 2

@@ -450,17 +450,13 @@ async def test_a_record_added_by_a_test_verifies(
 
 
 def test_every_simulator_has_a_fixed_port_of_its_own() -> None:
-    assert {name: spec.default_port for name, spec in SIMULATORS.items()} == {
-        "tourism": 8101,
-        "sms": 8102,
-        "wechat": 8103,
-        "realname": 8104,
-    }
+    ports = {name: spec.default_port for name, spec in SIMULATORS.items()}
+    assert {"tourism": 8101, "sms": 8102, "wechat": 8103, "realname": 8104}.items() <= ports.items()
+    assert len(set(ports.values())) == len(ports), "two simulators share a port"
     assert all(isinstance(spec, SimulatorSpec) for spec in SIMULATORS.values())
-    assert sorted(SIMULATORS) == ["realname", "sms", "tourism", "wechat"]
     assert default_base_url("wechat") == "http://127.0.0.1:8103"
-    with pytest.raises(UnknownSimulator, match="known: realname, sms, tourism, wechat"):
-        default_base_url("payment")
+    with pytest.raises(UnknownSimulator, match=r"known: .*realname, sms, tourism"):
+        default_base_url("no-such-upstream")
 
 
 @pytest.mark.parametrize("name", ["sms", "wechat", "realname"])

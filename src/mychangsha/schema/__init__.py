@@ -15,20 +15,27 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from mychangsha.schema.errors import GraphSchema
+from mychangsha.schema.hospital import HospitalMutation, HospitalQuery, HospitalSubscription
 from mychangsha.schema.identity import IdentityMutation, IdentityQuery
 from mychangsha.schema.limits import MAX_TOKENS, RULES
+from mychangsha.schema.medical import MedicalMutation, MedicalQuery
 from mychangsha.schema.tourism import TourismQuery
 
 DOCUMENT_CACHE_SIZE = 1024
 
 
 @strawberry.type(description="The root of every read.")
-class Query(IdentityQuery, TourismQuery):
+class Query(IdentityQuery, HospitalQuery, MedicalQuery, TourismQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID.")
 
 
 @strawberry.type(description="The root of every change.")
-class Mutation(IdentityMutation):
+class Mutation(IdentityMutation, HospitalMutation, MedicalMutation):
+    pass
+
+
+@strawberry.type(description="Live updates over graphql-transport-ws.")
+class Subscription(HospitalSubscription):
     pass
 
 
@@ -38,6 +45,7 @@ def build_schema() -> strawberry.Schema:
     return GraphSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             lambda: MaxTokensLimiter(MAX_TOKENS),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
 import strawberry
 from strawberry import relay
@@ -19,6 +19,9 @@ from mychangsha.resolvers import identity as resolvers
 from mychangsha.schema.common import Info
 from mychangsha.schema.mutation_limits import mutation
 from mychangsha.storage.citizens import CitizenRecord, FamilyMemberRecord
+
+if TYPE_CHECKING:
+    from mychangsha.schema.medical import DataAccessEntry
 
 # --- typed errors -----------------------------------------------------------------------------
 
@@ -223,6 +226,14 @@ class Citizen(relay.Node):
             for r in requests
             if r.owner_id != self.id
         ]
+
+    @strawberry.field(description="Who read your and your family's medical data, newest first.")
+    async def data_access_log(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> list[Annotated[DataAccessEntry, strawberry.lazy("mychangsha.schema.medical")]]:
+        from mychangsha.schema.medical import data_access_log
+
+        return await data_access_log(info, self.id, first, after)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

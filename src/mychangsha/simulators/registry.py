@@ -57,12 +57,26 @@ def _realname() -> Starlette:
     return create_app()
 
 
+def _hospital() -> Starlette:
+    from mychangsha.simulators.hospital import create_app
+
+    return create_app()
+
+
+def _payment() -> Starlette:
+    from mychangsha.simulators.payment import create_app
+
+    return create_app()
+
+
 SIMULATORS: Final[Mapping[str, SimulatorSpec]] = MappingProxyType(
     {
         "tourism": SimulatorSpec(_tourism, 8101),
         "sms": SimulatorSpec(_sms, 8102),
         "wechat": SimulatorSpec(_wechat, 8103),
         "realname": SimulatorSpec(_realname, 8104),
+        "hospital": SimulatorSpec(_hospital, 8105),
+        "payment": SimulatorSpec(_payment, 8106),
     }
 )
 

@@ -151,6 +151,13 @@ class BookingRepository:
         )
         return None if doc is None else _booking(doc)
 
+    async def booked_for(self, patient_ids: Sequence[str]) -> list[Booking]:
+        """Bookings the hospitals confirmed for these patients (cancelled ones included)."""
+        cursor = self._bookings.find(
+            {"patient_id": {"$in": list(patient_ids)}, "appointment_id": {"$ne": None}}
+        ).sort("created_at", -1)
+        return [_booking(doc) async for doc in cursor]
+
     async def hospitals_for(self, patient_ids: Sequence[str]) -> dict[str, set[str]]:
         """Which patients booked at which hospitals: the hospitals `myAppointments` must ask."""
         out: dict[str, set[str]] = {}

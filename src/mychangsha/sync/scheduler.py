@@ -8,13 +8,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from mychangsha.services import Services
+from mychangsha.sync.hospitals import sync_hospitals
 from mychangsha.sync.tourism import sync_attractions
 
 log = logging.getLogger(__name__)
 
 SyncJob = Callable[[Services], Awaitable[object]]
 
-JOBS: Mapping[str, SyncJob] = {"attractions": sync_attractions}
+JOBS: Mapping[str, SyncJob] = {"attractions": sync_attractions, "hospitals": sync_hospitals}
 
 
 async def run_job(services: Services, name: str, job: SyncJob) -> bool:

@@ -187,3 +187,16 @@ class Bill:
     total_fen: int
     issued: datetime | None
     lines: tuple[BillLine, ...]
+    # The payment a balanced bill names (Invoice.paymentTerms): a bill paid by another
+    # transaction (say, at the hospital's window) is told apart from ours.
+    transaction_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HospitalCatalogue:
+    """Everything slow-changing one hospital publishes: what the mirror sync copies."""
+
+    endpoint: HospitalEndpoint
+    hospital: Hospital
+    departments: tuple[Department, ...]
+    doctors: tuple[Doctor, ...]
