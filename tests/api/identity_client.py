@@ -136,3 +136,47 @@ def skip_resend_wait(redis_url: str, phone: str) -> None:
 
     with redis.Redis.from_url(redis_url) as client:
         client.delete(f"otp:cooldown:{phone}")
+
+
+VERIFY_REAL_NAME = """
+mutation($name: String!, $id: String!) { citizenVerifyRealName(name: $name, idNumber: $id) {
+  __typename ... on Citizen { id verificationLevel }
+} }"""
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
+
+
+_issued_id_numbers: set[str] = set()
+
+
+def random_person(birth_year: int | None = None) -> tuple[str, str]:
+    """A name and a valid ID number no other call of this test run returned (an adult's)."""
+    while True:
+        name = random.choice(_SURNAMES) + random.choice(_GIVEN) + random.choice(_GIVEN)
+        year = birth_year or random.randrange(1960, 2000)
+        birth = f"{year}{random.randrange(1, 13):02d}{random.randrange(1, 29):02d}"
+        id_number = valid_id_number(birth, region="430102", serial=random.randrange(1000))
+        if id_number not in _issued_id_numbers:
+            _issued_id_numbers.add(id_number)
+            return name, id_number
+
+
+def verified_device(
+    graph_url: str, sms_url: str, realname_url: str, *, person: tuple[str, str] | None = None
+) -> tuple[Device, dict[str, Any]]:
+    """A signed-in, real-name verified (level 2) citizen's device, and its `me`.
+
+    The person is first registered with the verification service's admin API, as the public
+    security registry would already know them.
+    """
+    name, id_number = person or random_person()
+    httpx.put(
+        f"{realname_url}/__admin/records", json={"name": name, "idNumber": id_number}, timeout=10
+    ).raise_for_status()
+    device = Device(graph_url, sms_url)
+    device.sign_in()
+    result = device.post(VERIFY_REAL_NAME, {"name": name, "id": id_number})
+    verified = result["data"]["citizenVerifyRealName"]
+    assert verified["__typename"] == "Citizen", result
+    return device, verified
