@@ -488,3 +488,106 @@ async def test_metrics_move(upstream: Upstream, make_client: MakeClient) -> None
     assert cache(name, "hit") == 1
     assert cache(name, "miss") == 1
     assert REGISTRY.get_sample_value("mychangsha_upstream_breaker_state", {"upstream": name}) == 0
+
+
+# --- 9: query params, queries in the path, headers -----------------------------------------
+
+DAY_START = "ge2025-05-15T00:00:00+08:00"
+DAY_END = "lt2025-05-16T00:00:00+08:00"
+ENCODED_START = "ge2025-05-15T00%3A00%3A00%2B08%3A00"
+ENCODED_END = "lt2025-05-16T00%3A00%3A00%2B08%3A00"
+
+
+async def test_a_repeated_key_goes_out_sorted_stably_and_percent_encoded(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    client = make_client()
+    body = await client.get_json(
+        "/echo", [("start", DAY_START), ("_count", 100), ("start", DAY_END)]
+    )
+    assert body["rawQuery"] == f"_count=100&start={ENCODED_START}&start={ENCODED_END}"
+    assert body["pairs"] == [["_count", "100"], ["start", DAY_START], ["start", DAY_END]]
+
+
+async def test_pairs_and_a_mapping_of_the_same_query_share_one_cache_key(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    client = make_client()
+    first = await client.get_json("/echo", {"b": "x", "a": 1}, cache_ttl=60)
+    second = await client.get_json("/echo", [("a", "1"), ("b", "x")], cache_ttl=60)
+    assert first == second
+    assert first["rawQuery"] == "a=1&b=x"
+    assert upstream.count("/echo") == 1
+    await client.invalidate("/echo", [("b", "x"), ("a", 1)])
+    assert (await client.get_json("/echo", {"a": 1, "b": "x"}, cache_ttl=60))["served"] == 2
+
+
+async def test_repeated_keys_are_cached_and_invalidated_as_given(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    client = make_client()
+    bounds = [("start", DAY_START), ("start", DAY_END)]
+    await client.get_json("/echo", bounds, cache_ttl=60)
+    assert (await client.get_json("/echo", bounds, cache_ttl=60))["served"] == 1
+    await client.invalidate("/echo", bounds)
+    assert (await client.get_json("/echo", bounds, cache_ttl=60))["served"] == 2
+
+
+async def test_a_query_in_the_path_is_kept_verbatim_and_params_follow_it(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    """A server's `next` link is opaque: its query is neither dropped nor re-encoded."""
+    client = make_client()
+    link = f"/echo?schedule=Schedule/a,Schedule/b&start={ENCODED_START}&_offset=5"
+    body = await client.get_json(link)
+    assert body["rawQuery"] == link.partition("?")[2]
+    assert ["start", DAY_START] in body["pairs"]
+    merged = await client.get_json("/echo?z=1#top", {"a": "2"})
+    assert merged["rawQuery"] == "z=1&a=2"
+
+
+async def test_a_query_in_the_path_and_the_same_params_share_one_cache_key(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    client = make_client()
+    await client.get_json("/echo?a=1&b=2", cache_ttl=60)
+    assert (await client.get_json("/echo", {"b": 2, "a": 1}, cache_ttl=60))["served"] == 1
+    await client.invalidate("/echo?a=1", {"b": 2})
+    assert (await client.get_json("/echo?a=1&b=2", cache_ttl=60))["served"] == 2
+
+
+async def test_default_and_call_headers_are_sent_and_the_call_wins(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    client = make_client(default_headers={"Accept": "application/fhir+json", "x-tenant": "cs"})
+    sent = (await client.get_json("/echo"))["headers"]
+    assert sent["accept"] == "application/fhir+json", "replaces the built-in accept"
+    assert (sent["x-tenant"], sent["user-agent"]) == ("cs", "mychangsha")
+    sent = (await client.get_json("/echo", headers={"x-tenant": "zz", "x-trace": "t1"}))["headers"]
+    assert (sent["accept"], sent["x-tenant"], sent["x-trace"]) == (
+        "application/fhir+json",
+        "zz",
+        "t1",
+    )
+
+
+async def test_headers_are_not_part_of_the_cache_key(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    client = make_client()
+    first = await client.get_json("/echo", headers={"x-trace": "1"}, cache_ttl=60)
+    second = await client.get_json("/echo", headers={"x-trace": "2"}, cache_ttl=60)
+    assert first == second
+    assert first["headers"]["x-trace"] == "1"
+    assert upstream.count("/echo") == 1
+
+
+def test_default_headers_are_a_read_only_copy() -> None:
+    headers = {"accept": "application/fhir+json"}
+    config = UpstreamConfig("fhir", "http://fhir.invalid", default_headers=headers)
+    headers["accept"] = "text/html"
+    assert config.default_headers == {"accept": "application/fhir+json"}
+    with pytest.raises(TypeError):
+        config.default_headers["accept"] = "text/html"  # type: ignore[index]
+    assert hash(config) == hash(UpstreamConfig("fhir", "http://fhir.invalid"))
+    assert UpstreamConfig("a", "http://a.invalid").default_headers == {}

@@ -10,6 +10,7 @@ can also forge notifications that are correctly signed yet wrong inside.
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -108,8 +109,11 @@ def gateway() -> Iterator[Gateway]:
 @pytest.fixture(autouse=True)
 def _fresh(gateway: Gateway) -> None:
     gateway.clock.offset = timedelta()
-    gateway.receiver.reset()
+    # The gateway first (cancelling pending deliveries), then, once a delivery already on the
+    # wire has landed, the receiver.
     gateway.admin.post("/__admin/reset").raise_for_status()
+    time.sleep(0.1)
+    gateway.receiver.reset()
     gateway.delivery(retrySchedule=[0.05, 0.05, 0.05])
 
 

@@ -2,7 +2,7 @@
 
 All state lives on `app.state` so a test (same process, other thread) can read counters and
 flip faults directly: `counts` by path, `fail_with` (a status every /data request answers
-with), `delay_ms` (added before every /data answer).
+with), `delay_ms` (added before every /data answer). `/echo` shows what reached the server.
 """
 
 from __future__ import annotations
@@ -46,6 +46,22 @@ async def data(request: Request) -> Response:
     return JSONResponse(body, status_code=201 if request.method == "POST" else 200)
 
 
+async def echo(request: Request) -> Response:
+    """The query exactly as it came over the wire, its decoded pairs and the request headers.
+
+    The raw query is the only way to see the client's encoding (`%2B` versus a `+` that the
+    server would read as a space) and that a key repeats; the count tells cache hits apart.
+    """
+    return JSONResponse(
+        {
+            "served": _count(request),
+            "rawQuery": request.scope["query_string"].decode("latin-1"),
+            "pairs": [list(pair) for pair in request.query_params.multi_items()],
+            "headers": dict(request.headers),
+        }
+    )
+
+
 async def slow(request: Request) -> Response:
     """Answer after `ms` milliseconds: beyond the client's read timeout it is a timeout."""
     _count(request)
@@ -72,6 +88,7 @@ def create_app() -> Starlette:
     app = Starlette(
         routes=[
             Route("/data/{name}", data, methods=methods),
+            Route("/echo", echo),
             Route("/slow", slow, methods=methods),
             Route("/status/{code:int}", status, methods=methods),
             Route("/garbage", garbage),

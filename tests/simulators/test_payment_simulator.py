@@ -65,9 +65,12 @@ def base_url(clock: MutableClock) -> Iterator[str]:
 def http(base_url: str, clock: MutableClock, receiver: NotifyReceiver) -> Iterator[httpx.Client]:
     """A client of the simulator, which is reset, with fast retries, before each test."""
     clock.offset = timedelta()
-    receiver.reset()
     with httpx.Client(base_url=base_url, timeout=10) as client:
+        # The simulator first (cancelling the previous test's pending deliveries), then,
+        # after any delivery already on the wire has landed, the receiver.
         client.post("/__admin/reset").raise_for_status()
+        time.sleep(0.1)
+        receiver.reset()
         client.put("/__admin/delivery", json=FAST).raise_for_status()
         yield client
 

@@ -11,6 +11,11 @@ short Redis lock (`SET NX PX`); a process that finds the lock taken polls the ca
 the holder has written a fresh value, the lock is gone, or the lock's TTL has passed, and
 then fetches itself. Redis is an optimisation only: any Redis failure is a miss, never an
 error of the read.
+
+A GET's query is canonical: the params' pairs are sorted by key (stably, so a repeated key
+keeps its values in the caller's order) and encoded once, and that one string is both what
+goes on the wire and what the cache key hashes. A query already in the path (a server's
+`next` link) is opaque: it is sent byte for byte, ahead of the params.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Literal, TypeVar
+from operator import itemgetter
+from types import MappingProxyType
+from typing import Any, Literal, TypeAlias, TypeVar
 from urllib.parse import urlencode
 
 import httpx
@@ -46,7 +53,9 @@ from mychangsha.integrations.errors import (
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Query = list[tuple[str, str | int | float | bool | None]]
+# A mapping for the common case; (key, value) pairs when a key repeats (FHIR ANDs repeated
+# parameters: `start=ge…&start=lt…`).
+Params: TypeAlias = Mapping[str, str | int] | Sequence[tuple[str, str | int]]
 
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 _RELEASE_LOCK = """
@@ -74,6 +83,15 @@ class UpstreamConfig:
     breaker_cooldown: float = 10.0
     max_connections: int = 100
     cache_timeout: float = 0.5  # budget of one Redis call: a sick Redis must not slow reads
+    # Sent on every request (e.g. a FHIR server's `accept`); a call's own headers win.
+    # Not hashed: a read-only mapping is not hashable, and equal configs still hash equal.
+    default_headers: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+
+    def __post_init__(self) -> None:
+        """Copy the headers read-only: a frozen config must not change via the caller's dict."""
+        object.__setattr__(self, "default_headers", MappingProxyType(dict(self.default_headers)))
 
 
 class _Redis(enum.Enum):
@@ -146,6 +164,8 @@ class UpstreamClient:
             on_change=self._breaker_changed,
         )
         metrics.set_breaker_state(config.name, "closed")
+        headers = httpx.Headers({"accept": "application/json", "user-agent": "mychangsha"})
+        headers.update(config.default_headers)  # case-insensitive: replaces, never duplicates
         self._http = httpx.AsyncClient(
             base_url=config.base_url,
             timeout=httpx.Timeout(
@@ -158,7 +178,7 @@ class UpstreamClient:
                 max_connections=config.max_connections,
                 max_keepalive_connections=config.max_connections,
             ),
-            headers={"accept": "application/json", "user-agent": "mychangsha"},
+            headers=headers,
             transport=transport,
         )
         self._release_lock = redis.register_script(_RELEASE_LOCK)
@@ -184,30 +204,40 @@ class UpstreamClient:
     async def get_json(
         self,
         path: str,
-        params: Mapping[str, str | int] | None = None,
+        params: Params | None = None,
         *,
+        headers: Mapping[str, str] | None = None,
         cache_ttl: float | None = None,
         stale_ttl: float = 3600.0,
     ) -> Any:
-        """GET a JSON resource, retried; with cache_ttl, read through Redis with stale-if-error."""
-        query: Query = sorted((key, str(value)) for key, value in (params or {}).items())
+        """GET a JSON resource, retried; with cache_ttl, read through Redis with stale-if-error.
+
+        A query in `path` is kept and the params are appended to it. `headers` are not part of
+        the cache key (a shared fill sends the first caller's), so they must not change the
+        representation beyond what the path and params already pin down.
+        """
+        path, query = _target(path, params)
+        fetch = partial(self._get, path, query, headers)
         if cache_ttl is None:
-            return self._json((await self._get(path, query)).content)
+            return self._json((await fetch()).content)
         key = self._cache_key("GET", path, query)
         cached = _Entry.decode(await self._redis_value(lambda: self._redis.get(key)))
         if cached is not None and cached.fresh_until > self._wall():
             metrics.count_cache(self._name, "hit")
             return self._json(cached.body)
         filled = await self._join_flight(
-            key, lambda: self._fill(key, path, query, cache_ttl, stale_ttl, cached)
+            key, lambda: self._fill(key, fetch, cache_ttl, stale_ttl, cached)
         )
         metrics.count_cache(self._name, "stale" if filled.stale else "miss")
         return self._json(filled.body)
 
-    async def invalidate(self, path: str, params: Mapping[str, str | int] | None = None) -> None:
-        """Forget a cached GET (fresh and stale): after a write the next read goes upstream."""
-        query: Query = sorted((key, str(value)) for key, value in (params or {}).items())
-        key = self._cache_key("GET", path, query)
+    async def invalidate(self, path: str, params: Params | None = None) -> None:
+        """Forget a cached GET (fresh and stale): after a write the next read goes upstream.
+
+        Same path and params as the read, in any form that makes the same query: a mapping
+        and its pairs, or a query in the path and the same pairs as params, name one key.
+        """
+        key = self._cache_key("GET", *_target(path, params))
         await self._redis_value(lambda: self._redis.delete(key))
 
     async def send_json(
@@ -232,8 +262,9 @@ class UpstreamClient:
 
     # --- cache and single-flight ----------------------------------------------------------
 
-    def _cache_key(self, method: str, path: str, query: Query) -> str:
-        digest = hashlib.sha256(f"{method}\n{path}\n{urlencode(query)}".encode()).hexdigest()
+    def _cache_key(self, method: str, path: str, query: str) -> str:
+        """The query as sent: what the upstream sees is exactly what the key distinguishes."""
+        digest = hashlib.sha256(f"{method}\n{path}\n{query}".encode()).hexdigest()
         return f"mychangsha:up:{self._name}:{digest}"
 
     async def _join_flight(
@@ -254,7 +285,12 @@ class UpstreamClient:
             task.exception()  # retrieved here, so no warning when every waiter has gone
 
     async def _fill(
-        self, key: str, path: str, query: Query, ttl: float, stale_ttl: float, stale: _Entry | None
+        self,
+        key: str,
+        fetch: Callable[[], Awaitable[httpx.Response]],
+        ttl: float,
+        stale_ttl: float,
+        stale: _Entry | None,
     ) -> _Filled:
         """Fetch and cache one key, taking the cross-process lock or waiting on its holder."""
         lock, token = f"{key}:lock", secrets.token_hex(8)
@@ -266,7 +302,7 @@ class UpstreamClient:
                 return _Filled(fresh.body, stale=False)
         try:
             try:
-                response = await self._get(path, query)
+                response = await fetch()
             except (UpstreamUnavailable, UpstreamTimeout):
                 if stale is None:
                     raise
@@ -313,15 +349,17 @@ class UpstreamClient:
 
     # --- transport, retries, breaker ------------------------------------------------------
 
-    async def _get(self, path: str, query: Query) -> httpx.Response:
-        return await self._request("GET", path, params=query, idempotent=True)
+    async def _get(
+        self, path: str, query: str, headers: Mapping[str, str] | None
+    ) -> httpx.Response:
+        return await self._request("GET", path, query=query, headers=headers, idempotent=True)
 
     async def _request(
         self,
         method: str,
         path: str,
         *,
-        params: Query | None = None,
+        query: str = "",
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool,
@@ -343,7 +381,7 @@ class UpstreamClient:
                 raise UpstreamUnavailable(
                     self._name, f"{self._name} is cut off (breaker open)"
                 ) from None
-            result = await self._attempt(permit, method, path, params, content, headers)
+            result = await self._attempt(permit, method, path, query, content, headers)
             if isinstance(result, httpx.Response):
                 return self._checked(result)
             failure = result
@@ -360,17 +398,21 @@ class UpstreamClient:
         permit: Permit,
         method: str,
         path: str,
-        params: Query | None,
+        query: str,
         content: bytes | None,
         headers: Mapping[str, str] | None,
     ) -> httpx.Response | _Failure:
-        """One request: its outcome is counted, timed and reported to the breaker."""
+        """One request: its outcome is counted, timed and reported to the breaker.
+
+        The query is already encoded and goes into the URL as it is: httpx's `params` would
+        replace a query the URL carries, and would re-encode an opaque one. Messages name the
+        path only, as a query may carry a patient's identifier.
+        """
         where = f"{self._name}: {method} {path}"
+        url = f"{path}?{query}" if query else path
         started = time.perf_counter()
         try:
-            response = await self._http.request(
-                method, path, params=params, content=content, headers=headers
-            )
+            response = await self._http.request(method, url, content=content, headers=headers)
         except httpx.TimeoutException as exc:
             error: UpstreamError = UpstreamTimeout(self._name, f"{where} timed out ({exc!r})")
             return self._failed(permit, method, "timeout", error)
@@ -432,6 +474,20 @@ class UpstreamClient:
             log.warning("upstream %s: circuit breaker opened", self._name)
         elif state == "closed":
             log.info("upstream %s: circuit breaker closed", self._name)
+
+
+def _target(path: str, params: Params | None) -> tuple[str, str]:
+    """A GET as (path, encoded query): the path's own query verbatim, then the sorted params.
+
+    The pairs are sorted by key only, and stably: the key is deterministic, and a repeated
+    key's values keep the caller's order, which some APIs give a meaning. The encoding is
+    httpx's own (`urlencode`: `+08:00` goes out as `%2B08%3A00`, never as a space).
+    """
+    path = path.partition("#")[0]  # a fragment is never sent; params must not land in it
+    path, _, own = path.partition("?")
+    items = params.items() if isinstance(params, Mapping) else params or ()
+    pairs = sorted(((str(key), str(value)) for key, value in items), key=itemgetter(0))
+    return path, "&".join(part for part in (own, urlencode(pairs)) if part)
 
 
 def _lenient(response: httpx.Response) -> Any:

@@ -4,7 +4,8 @@ Every hospital is its own upstream: its own `UpstreamClient`, hence its own conn
 circuit breaker, metrics label and cache namespace, so one hospital being down never slows
 or trips the others. The client only decides *what* to ask (FHIR searches, conditional
 create, updates) and maps answers through `fhir.py`; how to ask (timeouts, retries, breaker,
-Redis cache) is the shared upstream layer's job.
+Redis cache) is the shared upstream layer's job, and so is `accept: application/fhir+json`:
+it is each hospital upstream's default header, so every read asks for FHIR.
 
 A body that breaks the FHIR profile is the hospital's fault: it surfaces as
 `UpstreamUnavailable`, like a body that is not JSON at all.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
@@ -54,7 +56,7 @@ from mychangsha.integrations.hospital.models import (
     Report,
     Slot,
 )
-from mychangsha.integrations.http import UpstreamClient
+from mychangsha.integrations.http import Params, UpstreamClient
 from mychangsha.settings import Settings
 
 __all__ = [
@@ -67,7 +69,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=Resource)
-Params = Mapping[str, str | int]
 
 # FHIR servers commonly cap `_count` at 100; larger asks only get cut anyway.
 PAGE_SIZE = 100
@@ -200,22 +201,24 @@ class HospitalClient:
     def _slot_search(self, schedule_ids: Sequence[str], day: date) -> Params:
         """The one Slot search for these schedules on a day; same ids, same cache key.
 
-        The profile's `start=ge{day}T00:00:00+08:00&start=lt{next}T00:00:00+08:00` repeats a
-        key, which the upstream client's mapping params cannot carry yet. A date-precision
-        `start={day}` means the same day in FHIR (a date is read in the server's zone, +08:00
-        for a Changsha hospital) in one key; `slots()` re-checks the +08:00 bounds anyway.
+        The profile's explicit bounds, `start=ge{day}T00:00:00+08:00&start=lt{next}…`: a
+        date-precision `start={day}` would leave the day's zone to the server. Lower bound
+        first, as the profile writes it (the upstream client keeps a repeated key's order).
         """
-        return {
-            "schedule": ",".join(f"Schedule/{i}" for i in sorted(set(schedule_ids))),
-            "start": day.isoformat(),
-            "_count": PAGE_SIZE,
-        }
+        lower, upper = fhir.day_bounds(day)
+        return [
+            ("schedule", ",".join(f"Schedule/{i}" for i in sorted(set(schedule_ids)))),
+            ("start", f"ge{lower}"),
+            ("start", f"lt{upper}"),
+            ("_count", PAGE_SIZE),
+        ]
 
     async def slots(self, schedule_ids: Sequence[str], day: date) -> list[Slot]:
         """Every session of these schedules on a Changsha day, free or full, in time order.
 
         One cached search for all schedules: a department page showing twenty doctors costs
-        one request, and a full session still shows (as full) rather than vanishing.
+        one request, and a full session still shows (as full) rather than vanishing. The day's
+        bounds are checked here too: a server that ignores `start` must not leak other days.
         """
         if not schedule_ids:
             return []
@@ -457,7 +460,13 @@ class HospitalClient:
     async def _pages(
         self, resource: str, params: Params, cache_ttl: float | None, stale_ttl: float
     ) -> AsyncIterator[Bundle]:
-        search = {"_count": PAGE_SIZE, **params}
+        """Page one (cached when asked), then each `next` link through `get_json`, uncached.
+
+        Only page one is cached: its key is what `invalidate` forgets, so a cached later page
+        (whose link a server may well repeat) would outlive an invalidation. A link's query is
+        opaque and `get_json` sends it byte for byte; as a GET, it is retried like page one.
+        """
+        search = _with_page_size(params)
 
         async def first() -> Any:
             if cache_ttl is None:
@@ -467,12 +476,7 @@ class HospitalClient:
             )
 
         async def following(link: str) -> Any:
-            # A page link is opaque: sent as the server wrote it, query and all.
-            path = fhir.relative_link(link, self._base_url)
-            _, body = await self._upstream.send_json(
-                "GET", path, headers={"accept": fhir.FHIR_JSON}, idempotent=True
-            )
-            return body
+            return await self._upstream.get_json(fhir.relative_link(link, self._base_url))
 
         async for page in fhir.pages(first, following):
             yield page
@@ -514,6 +518,14 @@ class HospitalClient:
             with self._contract():
                 return fhir.parse(model, reply)
         raise UpstreamUnavailable(self._name, f"{self._name}: {path} keeps changing")
+
+
+def _with_page_size(params: Params) -> list[tuple[str, str | int]]:
+    """The search as pairs, with `_count` set to PAGE_SIZE unless the caller chose one."""
+    pairs = list(params.items() if isinstance(params, Mapping) else params)
+    if all(key != "_count" for key, _ in pairs):
+        pairs.append(("_count", PAGE_SIZE))
+    return pairs
 
 
 def _report_time(report: Report) -> tuple[datetime, str]:
@@ -560,7 +572,7 @@ class HospitalClients:
         link = urlsplit(url)
         body = await self._directory_upstream().get_json(
             link.path or "/",
-            dict(parse_qsl(link.query)),
+            parse_qsl(link.query, keep_blank_values=True),
             cache_ttl=DIRECTORY_CACHE_SECONDS,
             stale_ttl=DIRECTORY_STALE_SECONDS,
         )
@@ -575,7 +587,10 @@ class HospitalClients:
         current = self._clients.get(endpoint.code)
         if current is not None and current.endpoint.fhir_base_url == endpoint.fhir_base_url:
             return current
-        config = self._settings.upstream(f"hospital-{endpoint.code}", endpoint.fhir_base_url)
+        config = dataclasses.replace(
+            self._settings.upstream(f"hospital-{endpoint.code}", endpoint.fhir_base_url),
+            default_headers={"accept": fhir.FHIR_JSON},
+        )
         upstream = UpstreamClient(config, self._redis)
         self._upstreams.append(upstream)  # a replaced one is closed at shutdown, not mid-call
         client = HospitalClient(
