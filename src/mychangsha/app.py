@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from mychangsha.cache import redis as redis_cache
 from mychangsha.ide import ide_routes
+from mychangsha.integrations.errors import UpstreamError
 from mychangsha.middleware import RequestIdMiddleware
 from mychangsha.resolvers.billing import CALLBACK_PATH, NotificationRejected, apply_notification
 from mychangsha.schema import build_schema
@@ -69,6 +70,9 @@ async def payment_callback(request: Request) -> Response:
         await apply_notification(services, request.headers, body)
     except NotificationRejected as exc:
         return JSONResponse({"code": "FAIL", "message": str(exc)}, status_code=401)
+    except UpstreamError as exc:  # the hospital could not be told yet: the gateway retries
+        log.warning("payment notification not applied yet: %s", exc)
+        return JSONResponse({"code": "FAIL", "message": "try again later"}, status_code=503)
     return Response(status_code=204)
 
 

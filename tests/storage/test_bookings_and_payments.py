@@ -132,7 +132,7 @@ async def test_audit_log_lists_newest_first(db: AsyncDatabase[Document]) -> None
     for n in range(3):
         await log.append(
             actor_citizen_id="guardian",
-            subjects=[("child", "guardian")],
+            subjects=[("FamilyMember", "child", "guardian")],
             resource="DiagnosticReport",
             resource_id=f"xiangya/r{n}",
             action="read",

@@ -23,6 +23,7 @@ from mychangsha.errors import BadUserInput, NotFound
 from mychangsha.integrations.errors import UpstreamError, UpstreamNotFound
 from mychangsha.integrations.hospital.client import CancellationClosed, SlotFull
 from mychangsha.integrations.hospital.models import Appointment, AppointmentStatus, QueuePosition
+from mychangsha.resolvers.billing import close_orders_of_cancelled_bills
 from mychangsha.resolvers.hospital_ids import HospitalRef, ref_of
 from mychangsha.resolvers.hospitals import hospital_client
 from mychangsha.resolvers.identity import current_citizen
@@ -146,6 +147,9 @@ async def cancel(context: Context, appointment_id: relay.GlobalID) -> Appointmen
     await context.services.bookings.settle(booking.id, BookingState.CANCELLED)
     slot = await client.slot(booking.slot_id)
     await client.invalidate_slots([slot.schedule_id], booking.day)
+    await close_orders_of_cancelled_bills(
+        context.services, target.hospital_code, booking.patient_id
+    )
     return appointment
 
 

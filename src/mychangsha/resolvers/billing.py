@@ -16,9 +16,14 @@ from dataclasses import dataclass
 
 from mychangsha.context import Context
 from mychangsha.errors import NotFound
-from mychangsha.integrations.errors import UpstreamNotFound
+from mychangsha.integrations.errors import UpstreamNotFound, UpstreamRejected
 from mychangsha.integrations.hospital.models import Bill, BillStatus
-from mychangsha.integrations.payment import InvalidNotification, PayChannel, PaymentResult
+from mychangsha.integrations.payment import (
+    InvalidNotification,
+    PayChannel,
+    PaymentRejected,
+    PaymentResult,
+)
 from mychangsha.resolvers.hospital_ids import HospitalRef
 from mychangsha.resolvers.hospitals import hospital_client
 from mychangsha.resolvers.identity import current_citizen
@@ -60,7 +65,8 @@ async def my_bills(context: Context, *, status: BillStatus | None) -> list[Bill]
     return [bill for per_hospital in found for bill in per_hospital]
 
 
-async def _owned_bill(context: Context, target: HospitalRef) -> Bill:
+async def owned_bill(context: Context, target: HospitalRef) -> Bill:
+    """A bill of the caller or a family member they may act for; NOT_FOUND otherwise."""
     patients = {p.id for p in await patients_of(context)}
     client = await hospital_client(context.services, target.hospital_code)
     try:
@@ -79,7 +85,7 @@ async def pay(
     services = context.services
     if services.payment is None:
         return PaymentsOff()
-    bill = await _owned_bill(context, target)
+    bill = await owned_bill(context, target)
     if bill.status is BillStatus.BALANCED:
         return AlreadyPaid()
     if bill.status is BillStatus.CANCELLED:
@@ -131,10 +137,42 @@ async def apply_notification(services: Services, headers: Mapping[str, str], bod
     if not result.paid:
         return
     order = await _settle(services, order, result)
-    if not order.hospital_notified:
-        client = await hospital_client(services, order.hospital_code)
+    if order.hospital_notified or order.refund_due:
+        return
+    client = await hospital_client(services, order.hospital_code)
+    try:
         await client.mark_bill_paid(order.bill_id, transaction_id=order.transaction_id or "")
-        await services.payments.mark_hospital_notified(order.id)
+    except UpstreamRejected as exc:
+        if exc.status != 422:
+            raise
+        # The hospital cancelled the bill while it was being paid: final, the money goes back.
+        log.error("payment %s: bill %s was cancelled; refund due", order.id, order.bill_id)
+        await services.payments.flag_refund(order.id)
+        return
+    await services.payments.mark_hospital_notified(order.id)
+
+
+async def close_orders_of_cancelled_bills(
+    services: Services, hospital_code: str, patient_id: str
+) -> None:
+    """Close the patient's open orders whose bill the hospital cancelled (a cancelled visit).
+
+    Without this the app's old pay parameters could still take money for nothing.
+    """
+    if services.payment is None:
+        return
+    client = await hospital_client(services, hospital_code)
+    for order in await services.payments.open_orders_of(hospital_code, patient_id):
+        bill = await client.bill(order.bill_id)
+        if bill.status is not BillStatus.CANCELLED:
+            continue
+        try:
+            await services.payment.close(order.id)
+        except PaymentRejected as exc:
+            if exc.wechat_code != "ORDERPAID":
+                raise
+            continue  # paid meanwhile: its notification flags the refund
+        await services.payments.close(order.id)
 
 
 async def _settle(services: Services, order: PaymentOrder, result: PaymentResult) -> PaymentOrder:

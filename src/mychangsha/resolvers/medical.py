@@ -29,7 +29,11 @@ _LONG_AGO = datetime(1900, 1, 1, tzinfo=UTC)
 
 async def _audit(context: Context, patients: list[Patient], resource_id: str, action: str) -> None:
     citizen = await current_citizen(context)
-    subjects = [(p.id, owner) for p in patients for owner in p.audit_owners]
+    subjects = [
+        ("Citizen" if p.is_citizen else "FamilyMember", p.id, owner)
+        for p in patients
+        for owner in p.audit_owners
+    ]
     await context.services.audit.append(
         actor_citizen_id=citizen.id,
         subjects=subjects,

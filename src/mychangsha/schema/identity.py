@@ -21,7 +21,7 @@ from mychangsha.schema.mutation_limits import mutation
 from mychangsha.storage.citizens import CitizenRecord, FamilyMemberRecord
 
 if TYPE_CHECKING:
-    from mychangsha.schema.medical import DataAccessEntry
+    from mychangsha.schema.medical import DataAccessConnection
 
 # --- typed errors -----------------------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class Citizen(relay.Node):
     @strawberry.field(description="Who read your and your family's medical data, newest first.")
     async def data_access_log(
         self, info: Info, first: int = 20, after: str | None = None
-    ) -> list[Annotated[DataAccessEntry, strawberry.lazy("mychangsha.schema.medical")]]:
+    ) -> Annotated[DataAccessConnection, strawberry.lazy("mychangsha.schema.medical")]:
         from mychangsha.schema.medical import data_access_log
 
         return await data_access_log(info, self.id, first, after)

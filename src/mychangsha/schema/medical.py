@@ -14,10 +14,11 @@ from mychangsha.integrations.hospital import models
 from mychangsha.integrations.payment import PayChannel as DomainPayChannel
 from mychangsha.resolvers import billing, medical
 from mychangsha.resolvers.hospital_ids import HospitalRef, ref, ref_of
-from mychangsha.resolvers.pagination import window
+from mychangsha.resolvers.pagination import PageWindow, window
 from mychangsha.schema.common import Info
 from mychangsha.schema.identity import UserError
 from mychangsha.schema.mutation_limits import mutation
+from mychangsha.storage.audit import DataAccess
 from mychangsha.storage.payments import PaymentOrder as DomainPaymentOrder
 
 
@@ -87,14 +88,44 @@ class Report(relay.Node):
         ]
 
 
+@strawberry.type(description="A page of reports, newest first.")
+class ReportEdge:
+    cursor: str
+    node: Report
+
+
+@strawberry.type(description="A patient's reports across hospitals, newest first.")
+class ReportConnection:
+    edges: list[ReportEdge]
+    page_info: relay.PageInfo
+    total_count: int
+
+
 @strawberry.type(description="Someone read medical data of you or your family.")
 class DataAccessEntry:
     actor_is_you: bool
+    subject_id: relay.GlobalID = strawberry.field(
+        description="Whose data: your Citizen id or a FamilyMember id."
+    )
     resource: str
-    resource_id: str
-    action: str
+    resource_id: relay.GlobalID | None = strawberry.field(
+        description="The record read; null when a whole list was read."
+    )
+    action: str = strawberry.field(description="read (one record) or list.")
     at: datetime
     request_id: str | None
+
+
+@strawberry.type
+class DataAccessEdge:
+    cursor: str
+    node: DataAccessEntry
+
+
+@strawberry.type(description="Reads of your and your family's medical data, newest first.")
+class DataAccessConnection:
+    edges: list[DataAccessEdge]
+    page_info: relay.PageInfo
 
 
 @strawberry.type(description="One charge on a bill.")
@@ -134,6 +165,16 @@ class Bill(relay.Node):
                 BillLine(description=x.description, amount_fen=x.amount_fen) for x in bill.lines
             ],
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        """The caller's or their family's bills only (NOT_FOUND otherwise), live."""
+        return [
+            cls.from_domain(await billing.owned_bill(info.context, ref(node_id)))
+            for node_id in node_ids
+        ]
 
 
 @strawberry.enum(description="How the citizen pays.")
@@ -181,10 +222,19 @@ class MedicalQuery:
     @strawberry.field(description="A patient's reports, newest first (level 2; audited).")
     async def my_reports(
         self, info: Info, patient_id: relay.GlobalID, first: int = 20, after: str | None = None
-    ) -> list[Report]:
+    ) -> ReportConnection:
         page = window(first, after)
         reports = await medical.reports_of(info.context, patient_id)
-        return [Report.from_domain(r) for r in reports[page.offset : page.offset + page.first]]
+        rows = reports[page.offset : page.offset + page.fetch]
+        edges = [
+            ReportEdge(cursor=page.cursor(i), node=Report.from_domain(r))
+            for i, r in enumerate(rows[: page.first])
+        ]
+        return ReportConnection(
+            edges=edges,
+            page_info=_page_info(page, [e.cursor for e in edges], len(rows) > page.first),
+            total_count=len(reports),
+        )
 
     @strawberry.field(description="One report (level 2; audited).")
     async def report(self, info: Info, id: relay.GlobalID) -> Report:
@@ -216,20 +266,41 @@ class MedicalMutation:
         return PaymentUnavailable(message="Payments are not available right now.")
 
 
+def _page_info(page: PageWindow, cursors: list[str], has_next: bool) -> relay.PageInfo:
+    return relay.PageInfo(
+        has_next_page=has_next,
+        has_previous_page=page.offset > 0,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
+def _access_entry(entry: DataAccess, citizen_id: str) -> DataAccessEntry:
+    resource_type = "Report" if entry.resource == medical.REPORT else entry.resource
+    return DataAccessEntry(
+        actor_is_you=entry.actor_citizen_id == citizen_id,
+        subject_id=relay.GlobalID(entry.subject_type, entry.subject_id),
+        resource=resource_type,
+        resource_id=None
+        if entry.resource_id == "*"
+        else relay.GlobalID(resource_type, entry.resource_id),
+        action=entry.action,
+        at=entry.at,
+        request_id=entry.request_id,
+    )
+
+
 async def data_access_log(
     info: Info, citizen_id: str, first: int, after: str | None
-) -> list[DataAccessEntry]:
+) -> DataAccessConnection:
     """`me.dataAccessLog`: who read the citizen's (and family's) medical data."""
     page = window(first, after)
-    entries = await medical.access_log(info.context, offset=page.offset, limit=page.first)
-    return [
-        DataAccessEntry(
-            actor_is_you=e.actor_citizen_id == citizen_id,
-            resource=e.resource,
-            resource_id=e.resource_id,
-            action=e.action,
-            at=e.at,
-            request_id=e.request_id,
-        )
-        for e in entries
+    entries = await medical.access_log(info.context, offset=page.offset, limit=page.fetch)
+    edges = [
+        DataAccessEdge(cursor=page.cursor(i), node=_access_entry(e, citizen_id))
+        for i, e in enumerate(entries[: page.first])
     ]
+    return DataAccessConnection(
+        edges=edges,
+        page_info=_page_info(page, [e.cursor for e in edges], len(entries) > page.first),
+    )

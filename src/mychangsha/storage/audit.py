@@ -25,7 +25,8 @@ class DataAccess:
 
     id: str
     actor_citizen_id: str
-    subject_id: str  # the patient: a citizen or a family member
+    subject_type: str  # "Citizen" or "FamilyMember"
+    subject_id: str  # the patient
     subject_owner_id: str  # the citizen whose account the patient belongs to
     resource: str  # e.g. "DiagnosticReport"
     resource_id: str  # e.g. "xiangya/rep-12" or "*" for a list
@@ -48,18 +49,19 @@ class AuditLog:
         self,
         *,
         actor_citizen_id: str,
-        subjects: Sequence[tuple[str, str]],
+        subjects: Sequence[tuple[str, str, str]],
         resource: str,
         resource_id: str,
         action: str,
         request_id: str | None,
     ) -> None:
-        """Record one access per (subject id, subject owner id); written before data is returned."""
+        """Record one access per (subject type, subject id, owner id), before data is returned."""
         now = datetime.now(UTC)
         docs = [
             {
                 "_id": ObjectId(),  # increasing: orders entries of one millisecond
                 "actor_citizen_id": actor_citizen_id,
+                "subject_type": subject_type,
                 "subject_id": subject_id,
                 "subject_owner_id": owner_id,
                 "resource": resource,
@@ -68,7 +70,7 @@ class AuditLog:
                 "request_id": request_id,
                 "at": now,
             }
-            for subject_id, owner_id in subjects
+            for subject_type, subject_id, owner_id in subjects
         ]
         if docs:
             await self._entries.insert_many(docs, ordered=False)
@@ -88,6 +90,7 @@ def _entry(doc: Document) -> DataAccess:
     return DataAccess(
         id=str(doc["_id"]),
         actor_citizen_id=str(doc["actor_citizen_id"]),
+        subject_type=str(doc.get("subject_type", "Citizen")),
         subject_id=str(doc["subject_id"]),
         subject_owner_id=str(doc["subject_owner_id"]),
         resource=str(doc["resource"]),

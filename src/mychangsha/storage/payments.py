@@ -28,6 +28,7 @@ class PaymentState(enum.Enum):
 
     PENDING = "pending"
     PAID = "paid"
+    CLOSED = "closed"  # the bill went away (cancelled) before it was paid
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class PaymentOrder:
     transaction_id: str | None
     paid_at: datetime | None
     hospital_notified: bool
+    refund_due: bool  # paid for a bill the hospital had cancelled: money must go back
     created_at: datetime
 
 
@@ -122,7 +124,12 @@ class PaymentRepository:
     ) -> PaymentOrder | None:
         """Pending → paid, once; None when it was already paid (or the amount is wrong)."""
         doc = await self._orders.find_one_and_update(
-            {"_id": order_id, "state": PaymentState.PENDING.value, "amount_fen": amount_fen},
+            {
+                "_id": order_id,
+                # a closed order can still be paid in the instant before the gateway closed it
+                "state": {"$in": [PaymentState.PENDING.value, PaymentState.CLOSED.value]},
+                "amount_fen": amount_fen,
+            },
             {
                 "$set": {
                     "state": PaymentState.PAID.value,
@@ -138,6 +145,29 @@ class PaymentRepository:
     async def mark_hospital_notified(self, order_id: str) -> None:
         """The hospital knows the bill is paid."""
         await self._orders.update_one({"_id": order_id}, {"$set": {"hospital_notified": True}})
+
+    async def open_orders_of(self, hospital_code: str, patient_id: str) -> list[PaymentOrder]:
+        """Unpaid orders of a patient at a hospital (to close those whose bill was cancelled)."""
+        cursor = self._orders.find(
+            {
+                "hospital_code": hospital_code,
+                "patient_id": patient_id,
+                "state": PaymentState.PENDING.value,
+            }
+        )
+        return [_order(doc) async for doc in cursor]
+
+    async def close(self, order_id: str) -> bool:
+        """Pending → closed; False if it was paid meanwhile (then it needs a refund)."""
+        result = await self._orders.update_one(
+            {"_id": order_id, "state": PaymentState.PENDING.value},
+            {"$set": {"state": PaymentState.CLOSED.value}, "$unset": {"open_bill": ""}},
+        )
+        return result.modified_count == 1
+
+    async def flag_refund(self, order_id: str) -> None:
+        """Paid, but the hospital refuses the payment (bill cancelled): money must go back."""
+        await self._orders.update_one({"_id": order_id}, {"$set": {"refund_due": True}})
 
     async def paid_for_bill(self, hospital_code: str, bill_id: str) -> PaymentOrder | None:
         """The paid order of a bill, if any."""
@@ -166,5 +196,6 @@ def _order(doc: Document) -> PaymentOrder:
         transaction_id=doc.get("transaction_id"),
         paid_at=doc.get("paid_at"),
         hospital_notified=bool(doc.get("hospital_notified")),
+        refund_due=bool(doc.get("refund_due")),
         created_at=doc["created_at"],
     )
