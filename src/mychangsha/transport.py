@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import Any, cast
 
 import orjson
-from cross_web import HTTPException  # what strawberry's views raise for bad requests
+from cross_web import (
+    AsyncHTTPRequestAdapter,
+    HTTPException,
+)  # what strawberry's views raise for bad requests
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -24,9 +27,11 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from mychangsha.context import Context, bearer_token
+from mychangsha.uploads import MAX_MULTIPART_BYTES
 from mychangsha.ide import render_ide_page
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+CSRF_HEADERS = frozenset({"apollo-require-preflight", "x-mychangsha-csrf"})
 APPLICATION_JSON = "application/json"
 
 
@@ -77,12 +82,34 @@ class GraphQLView(GraphQL[Context, None]):
     """strawberry's ASGI view with the spec's content negotiation, orjson and our context."""
 
     def __init__(self, schema: Any, *, ide: bool, graphql_path: str = "/graphql") -> None:
-        super().__init__(schema, graphql_ide="graphiql" if ide else None)
+        super().__init__(
+            schema, graphql_ide="graphiql" if ide else None, multipart_uploads_enabled=True
+        )
         self._graphql_path = graphql_path
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """The request's context over the process-wide services."""
         return Context(services=request.app.state.services, connection=request)
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        """File uploads (GraphQL multipart request spec), behind a CSRF guard and a size cap.
+
+        A browser can send a multipart form to any site without a preflight; requiring a
+        header no plain form can carry (Apollo's `apollo-require-preflight`, or ours) makes
+        such a cross-site request fail. The size is checked on the declared length, before
+        any byte is parsed or spooled to disk.
+        """
+        headers = {k.lower() for k in request.headers}
+        if not headers & CSRF_HEADERS:
+            raise HTTPException(
+                400, "Uploads need an `apollo-require-preflight` or `x-mychangsha-csrf` header"
+            )
+        length = request.headers.get("content-length")
+        if length is None or not length.isdigit():
+            raise HTTPException(411, "Uploads need a Content-Length")
+        if int(length) > MAX_MULTIPART_BYTES:
+            raise HTTPException(413, "The upload is larger than an application may be")
+        return await super().parse_multipart(request)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """A websocket presents its access token once, in `connection_init`.
