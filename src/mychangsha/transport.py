@@ -27,8 +27,8 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from mychangsha.context import Context, bearer_token
-from mychangsha.uploads import MAX_MULTIPART_BYTES
 from mychangsha.ide import render_ide_page
+from mychangsha.uploads import MAX_MULTIPART_BYTES
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 CSRF_HEADERS = frozenset({"apollo-require-preflight", "x-mychangsha-csrf"})
