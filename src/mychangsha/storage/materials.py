@@ -8,6 +8,7 @@ stored completely or not at all: whatever was written before a refusal is delete
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Protocol
 
 from bson import ObjectId
 from gridfs import AsyncGridFSBucket
+from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mychangsha.storage.mongo import Document
@@ -132,10 +134,8 @@ class MaterialStore:
     async def delete(self, material_ids: Sequence[str]) -> None:
         """Remove files (a failed submission leaves none behind)."""
         for material_id in material_ids:
-            try:
+            with contextlib.suppress(NoFile):  # already gone counts as deleted
                 await self._bucket.delete(ObjectId(material_id))
-            except Exception:  # already gone counts as deleted
-                continue
 
     async def count_for(self, owner_id: str) -> int:
         """How many files an owner has stored (tests prove nothing is left behind)."""
