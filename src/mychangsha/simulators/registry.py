@@ -69,6 +69,12 @@ def _payment() -> Starlette:
     return create_app()
 
 
+def _government() -> Starlette:
+    from mychangsha.simulators.government import create_app
+
+    return create_app()
+
+
 SIMULATORS: Final[Mapping[str, SimulatorSpec]] = MappingProxyType(
     {
         "tourism": SimulatorSpec(_tourism, 8101),
@@ -77,6 +83,7 @@ SIMULATORS: Final[Mapping[str, SimulatorSpec]] = MappingProxyType(
         "realname": SimulatorSpec(_realname, 8104),
         "hospital": SimulatorSpec(_hospital, 8105),
         "payment": SimulatorSpec(_payment, 8106),
+        "government": SimulatorSpec(_government, 8107),
     }
 )
 
