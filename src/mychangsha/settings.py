@@ -69,6 +69,14 @@ class Settings(BaseSettings):
         description="Where the payment gateway reaches this graph (its notification callback).",
     )
     queue_poll_seconds: float = Field(default=5.0, gt=0, le=60)
+    government_base_url: str = "http://127.0.0.1:8107"
+    government_webhook_secret: SecretStr = Field(
+        default=SecretStr("mychangsha-dev-gov-webhook-secret"),
+        description="HMAC key the government platform signs status webhooks with (shared).",
+    )
+    government_poll_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="How often to ask for changes webhooks missed."
+    )
     upstream_connect_timeout: float = 1.0
     upstream_read_timeout: float = 3.0
     upstream_retries: int = 2

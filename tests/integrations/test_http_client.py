@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -591,3 +592,129 @@ def test_default_headers_are_a_read_only_copy() -> None:
         config.default_headers["accept"] = "text/html"  # type: ignore[index]
     assert hash(config) == hash(UpstreamConfig("fhir", "http://fhir.invalid"))
     assert UpstreamConfig("a", "http://a.invalid").default_headers == {}
+
+
+# --- uploads (multipart) and binary reads ----------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.7\n" + bytes(range(256)) * 40
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def chunks(data: bytes, size: int = 1000) -> Callable[[], AsyncIterator[bytes]]:
+    """A stream opener, as a GridFS file gives one: every call reads the file from the start."""
+
+    async def stream() -> AsyncIterator[bytes]:
+        for start in range(0, len(data), size):
+            await asyncio.sleep(0)
+            yield data[start : start + size]
+
+    return stream
+
+
+async def test_multipart_sends_fields_and_files_with_chinese_names(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    client = make_client()
+    status, body = await client.send_multipart(
+        "POST",
+        "/upload",
+        data={"application": '{"name": "张伟"}', "note": 'a "quoted"\nline'},
+        files=[
+            ("materials[居民身份证]", ("身份证.pdf", PDF_BYTES, "application/pdf")),
+            ("materials[居民身份证]", ("back.png", b"\x89PNG\r\n\x1a\n", "image/png")),
+        ],
+    )
+    assert status == 201
+    assert body["fields"] == [["application", '{"name": "张伟"}'], ["note", 'a "quoted"\nline']]
+    assert [(f["part"], f["filename"], f["contentType"]) for f in body["files"]] == [
+        ("materials[居民身份证]", "身份证.pdf", "application/pdf"),
+        ("materials[居民身份证]", "back.png", "image/png"),
+    ]
+    assert body["files"][0]["sha256"] == sha256(PDF_BYTES)
+    assert body["contentType"].startswith("multipart/form-data; boundary=")
+    assert body["contentLength"] is not None and not body["chunked"], "bytes go with a length"
+    assert attempts(client.config.name, "ok", "POST") == 1
+
+
+async def test_multipart_streams_a_file_it_never_holds_whole(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    client = make_client()
+    _, body = await client.send_multipart(
+        "POST", "/upload", files=[("file", ("scan.pdf", chunks(PDF_BYTES), "application/pdf"))]
+    )
+    assert body["chunked"] and body["contentLength"] is None
+    assert (body["files"][0]["size"], body["files"][0]["sha256"]) == (
+        len(PDF_BYTES),
+        sha256(PDF_BYTES),
+    )
+
+
+async def test_idempotent_upload_is_retried_with_the_whole_stream_again(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    upstream.app.state.fail_uploads = 2
+    client = make_client()
+    _, body = await client.send_multipart(
+        "POST",
+        "/upload",
+        data={"externalId": "x-1"},
+        files=[("file", ("scan.pdf", chunks(PDF_BYTES), "application/pdf"))],
+        idempotent=True,
+    )
+    assert upstream.count("/upload") == 3
+    assert body["files"][0]["sha256"] == sha256(PDF_BYTES), "the third attempt read it all again"
+    assert attempts(client.config.name, "server_error", "POST") == 2
+
+
+async def test_upload_is_not_retried_unless_idempotent(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    upstream.app.state.fail_uploads = 1
+    client = make_client()
+    with pytest.raises(UpstreamUnavailable):
+        await client.send_multipart("POST", "/upload", files=[("f", ("a.pdf", b"%PDF-", "x/y"))])
+    assert upstream.count("/upload") == 1
+
+
+async def test_a_one_shot_stream_is_sent_once_even_when_idempotent(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    upstream.app.state.fail_uploads = 1
+    client = make_client()
+    one_shot = chunks(PDF_BYTES)()
+    with pytest.raises(UpstreamUnavailable):
+        await client.send_multipart(
+            "POST",
+            "/upload",
+            files=[("file", ("scan.pdf", one_shot, "application/pdf"))],
+            idempotent=True,
+        )
+    assert upstream.count("/upload") == 1
+
+
+async def test_a_refused_upload_is_rejected_with_its_body(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    client = make_client()
+    with pytest.raises(UpstreamRejected) as caught:
+        await client.send_multipart("POST", "/status/422", data={"a": "b"}, idempotent=True)
+    assert (caught.value.status, caught.value.body) == (
+        422,
+        {"status": 422, "reason": "as requested"},
+    )
+    assert upstream.count("/status/422") == 1
+
+
+async def test_get_bytes_returns_the_raw_body_and_is_retried(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    client = make_client()
+    assert await client.get_bytes("/garbage") == b"<html>not json</html>"
+    upstream.fail_with(503)
+    with pytest.raises(UpstreamUnavailable):
+        await client.get_bytes("/data/pdf", headers={"accept": "application/pdf"})
+    assert upstream.count("/data/pdf") == 3, "a read is retried like any GET"

@@ -2,15 +2,19 @@
 
 All state lives on `app.state` so a test (same process, other thread) can read counters and
 flip faults directly: `counts` by path, `fail_with` (a status every /data request answers
-with), `delay_ms` (added before every /data answer). `/echo` shows what reached the server.
+with), `delay_ms` (added before every /data answer), `fail_uploads` (how many /upload
+requests answer 503 after reading their whole body). `/echo` shows what reached the server,
+`/upload` the parts of a multipart body.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import Counter
 
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -21,6 +25,7 @@ def reset(app: Starlette) -> None:
     app.state.counts = Counter()
     app.state.fail_with = None
     app.state.delay_ms = 0
+    app.state.fail_uploads = 0
 
 
 def _count(request: Request) -> int:
@@ -62,6 +67,41 @@ async def echo(request: Request) -> Response:
     )
 
 
+async def upload(request: Request) -> Response:
+    """The parts of a multipart body as they arrived: text fields, and each file's fingerprint."""
+    served = _count(request)
+    fields: list[list[str]] = []
+    files: list[dict[str, object]] = []
+    async with request.form() as form:
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                content = await value.read()
+                files.append(
+                    {
+                        "part": name,
+                        "filename": value.filename,
+                        "contentType": value.content_type,
+                        "size": len(content),
+                        "sha256": hashlib.sha256(content).hexdigest(),
+                    }
+                )
+            else:
+                fields.append([name, value])
+    state = request.app.state
+    if state.fail_uploads:
+        state.fail_uploads -= 1
+        return JSONResponse({"error": "injected"}, status_code=503)
+    body = {
+        "served": served,
+        "contentType": request.headers.get("content-type"),
+        "contentLength": request.headers.get("content-length"),
+        "chunked": request.headers.get("transfer-encoding") == "chunked",
+        "fields": fields,
+        "files": files,
+    }
+    return JSONResponse(body, status_code=201)
+
+
 async def slow(request: Request) -> Response:
     """Answer after `ms` milliseconds: beyond the client's read timeout it is a timeout."""
     _count(request)
@@ -89,6 +129,7 @@ def create_app() -> Starlette:
         routes=[
             Route("/data/{name}", data, methods=methods),
             Route("/echo", echo),
+            Route("/upload", upload, methods=["POST", "PUT"]),
             Route("/slow", slow, methods=methods),
             Route("/status/{code:int}", status, methods=methods),
             Route("/garbage", garbage),

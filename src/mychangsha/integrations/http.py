@@ -12,6 +12,11 @@ the holder has written a fresh value, the lock is gone, or the lock's TTL has pa
 then fetches itself. Redis is an optimisation only: any Redis failure is a miss, never an
 error of the read.
 
+Uploads (`send_multipart`) go through the same machinery. A file's body is bytes, a function
+that opens a fresh stream (so an idempotent upload can be retried with the whole body again), or
+a one-shot stream, which makes the call a single attempt whatever the caller says: a body that
+cannot be read twice cannot be sent twice.
+
 A GET's query is canonical: the params' pairs are sorted by key (stably, so a repeated key
 keeps its values in the caller's order) and encoded once, and that one string is both what
 goes on the wire and what the cache key hashes. A query already in the path (a server's
@@ -27,7 +32,15 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter
@@ -56,6 +69,13 @@ T = TypeVar("T")
 # A mapping for the common case; (key, value) pairs when a key repeats (FHIR ANDs repeated
 # parameters: `start=ge…&start=lt…`).
 Params: TypeAlias = Mapping[str, str | int] | Sequence[tuple[str, str | int]]
+# A file part's body: bytes; a function opening a fresh stream per attempt (replayable); or a
+# one-shot stream (sent at most once).
+FileBody: TypeAlias = bytes | Callable[[], AsyncIterator[bytes]] | AsyncIterable[bytes]
+# (part name, (file name, body, media type)), as httpx's `files`.
+MultipartFile: TypeAlias = tuple[str, tuple[str, FileBody, str]]
+# What one attempt sends: nothing, bytes, or a stream opened afresh for each attempt.
+_Content: TypeAlias = bytes | Callable[[], AsyncIterator[bytes]] | None
 
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 _RELEASE_LOCK = """
@@ -260,6 +280,46 @@ class UpstreamClient:
         )
         return response.status_code, self._json(response.content)
 
+    async def send_multipart(
+        self,
+        method: str,
+        path: str,
+        *,
+        data: Mapping[str, str] | Sequence[tuple[str, str]] = (),
+        files: Sequence[MultipartFile] = (),
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool = False,
+    ) -> tuple[int, Any]:
+        """An upload as multipart/form-data; streamed file bodies are never held whole.
+
+        Retried only when the caller vouches it is idempotent and every file body can be read
+        again (bytes or a stream opener): a one-shot stream makes it a single attempt.
+        """
+        boundary = secrets.token_hex(16)
+        fields = list(data.items()) if isinstance(data, Mapping) else list(data)
+        replayable = all(isinstance(body, bytes) or callable(body) for _, (_, body, _) in files)
+        request_headers = dict(headers or {})
+        request_headers["content-type"] = f"multipart/form-data; boundary={boundary}"
+        response = await self._request(
+            method.upper(),
+            path,
+            content=_multipart(boundary, fields, files),
+            headers=request_headers,
+            idempotent=idempotent and replayable,
+        )
+        return response.status_code, self._json(response.content)
+
+    async def get_bytes(
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> bytes:
+        """GET a binary resource (a PDF), retried, never cached: files stay out of Redis."""
+        path, query = _target(path, params)
+        return (await self._get(path, query, headers)).content
+
     # --- cache and single-flight ----------------------------------------------------------
 
     def _cache_key(self, method: str, path: str, query: str) -> str:
@@ -360,7 +420,7 @@ class UpstreamClient:
         path: str,
         *,
         query: str = "",
-        content: bytes | None = None,
+        content: _Content = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool,
     ) -> httpx.Response:
@@ -399,7 +459,7 @@ class UpstreamClient:
         method: str,
         path: str,
         query: str,
-        content: bytes | None,
+        content: _Content,
         headers: Mapping[str, str] | None,
     ) -> httpx.Response | _Failure:
         """One request: its outcome is counted, timed and reported to the breaker.
@@ -412,7 +472,8 @@ class UpstreamClient:
         url = f"{path}?{query}" if query else path
         started = time.perf_counter()
         try:
-            response = await self._http.request(method, url, content=content, headers=headers)
+            body = content() if callable(content) else content  # a fresh stream per attempt
+            response = await self._http.request(method, url, content=body, headers=headers)
         except httpx.TimeoutException as exc:
             error: UpstreamError = UpstreamTimeout(self._name, f"{where} timed out ({exc!r})")
             return self._failed(permit, method, "timeout", error)
@@ -488,6 +549,51 @@ def _target(path: str, params: Params | None) -> tuple[str, str]:
     items = params.items() if isinstance(params, Mapping) else params or ()
     pairs = sorted(((str(key), str(value)) for key, value in items), key=itemgetter(0))
     return path, "&".join(part for part in (own, urlencode(pairs)) if part)
+
+
+def _quoted(value: str) -> str:
+    """A name in a Content-Disposition header, escaped as browsers do (WHATWG): UTF-8 kept."""
+    return value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _part_head(boundary: str, name: str, filename: str | None, media_type: str | None) -> bytes:
+    disposition = f'form-data; name="{_quoted(name)}"'
+    if filename is not None:
+        disposition += f'; filename="{_quoted(filename)}"'
+    head = f"--{boundary}\r\nContent-Disposition: {disposition}\r\n"
+    if media_type:
+        head += f"Content-Type: {media_type}\r\n"
+    return (head + "\r\n").encode()
+
+
+def _multipart(
+    boundary: str, fields: Sequence[tuple[str, str]], files: Sequence[MultipartFile]
+) -> _Content:
+    """The body: bytes when every part is bytes (sent with a length), else a stream opener."""
+    parts: list[tuple[bytes, FileBody]] = [
+        (_part_head(boundary, name, None, None), value.encode()) for name, value in fields
+    ]
+    parts += [
+        (_part_head(boundary, name, filename, media_type), body)
+        for name, (filename, body, media_type) in files
+    ]
+    closing = f"--{boundary}--\r\n".encode()
+    whole = [head + body + b"\r\n" for head, body in parts if isinstance(body, bytes)]
+    if len(whole) == len(parts):
+        return b"".join(whole) + closing
+
+    async def stream() -> AsyncIterator[bytes]:
+        for head, body in parts:
+            yield head
+            if isinstance(body, bytes):
+                yield body
+            else:
+                async for chunk in body() if callable(body) else body:
+                    yield chunk
+            yield b"\r\n"
+        yield closing
+
+    return stream
 
 
 def _lenient(response: httpx.Response) -> Any:
