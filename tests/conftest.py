@@ -110,6 +110,12 @@ def hospital_simulator() -> Iterator[SimulatorAdmin]:
 
 
 @pytest.fixture(scope="session")
+def government_simulator() -> Iterator[SimulatorAdmin]:
+    """The government-service platform, pushing signed status webhooks to the graph."""
+    yield from _simulator("government")
+
+
+@pytest.fixture(scope="session")
 def payment_simulator() -> Iterator[SimulatorAdmin]:
     """The WeChat-Pay-style gateway, which calls the graph back with signed notifications."""
     yield from _simulator("payment")
@@ -125,6 +131,7 @@ GRAPH_TEST_SETTINGS: Mapping[str, str] = {
     "GRAPHQL_IDE": "true",
     "SIGNING_KEY_CACHE_SECONDS": "1",
     "QUEUE_POLL_SECONDS": "0.3",
+    "GOVERNMENT_POLL_SECONDS": "1",
     # A fixed test key: 32 bytes, base64.
     "MASTER_KEY": "bXljaGFuZ3NoYS10ZXN0LW1hc3Rlci1rZXktMzJieXQ=",
     "WECHAT_APP_ID": "wx-mychangsha-dev",
@@ -144,6 +151,7 @@ def graph_env(
     realname_simulator: SimulatorAdmin,
     hospital_simulator: SimulatorAdmin,
     payment_simulator: SimulatorAdmin,
+    government_simulator: SimulatorAdmin,
 ) -> dict[str, str]:
     """The environment of the graph process (also for CLI commands against the same data)."""
     from mychangsha.integrations.payment import generate_merchant_key_pem
@@ -161,6 +169,7 @@ def graph_env(
         "REALNAME_BASE_URL": realname_simulator.base_url,
         "HOSPITAL_DIRECTORY_URL": f"{hospital_simulator.base_url}/directory",
         "PAYMENT_BASE_URL": payment_simulator.base_url,
+        "GOVERNMENT_BASE_URL": government_simulator.base_url,
         "PAYMENT_MERCHANT_PRIVATE_KEY": generate_merchant_key_pem().decode(),
         "PORT": str(port),
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -18,11 +19,13 @@ from mychangsha.ide import ide_routes
 from mychangsha.integrations.errors import UpstreamError
 from mychangsha.middleware import RequestIdMiddleware
 from mychangsha.resolvers.billing import CALLBACK_PATH, NotificationRejected, apply_notification
+from mychangsha.resolvers.certificates import DOWNLOAD_PATH, download
+from mychangsha.resolvers.government import WEBHOOK_PATH, WebhookRejected, apply_webhook
 from mychangsha.schema import build_schema
 from mychangsha.services import Services, open_services
 from mychangsha.settings import Settings
 from mychangsha.storage import mongo
-from mychangsha.sync.scheduler import background_sync, run_all
+from mychangsha.sync.scheduler import background_poll, background_sync, run_all
 from mychangsha.transport import GraphQLView
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,31 @@ async def payment_callback(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def government_webhook(request: Request) -> Response:
+    """The platform's signed status webhook: applied once, told to the citizen's sockets."""
+    services: Services = request.app.state.services
+    try:
+        await apply_webhook(services, request.headers, await request.body(), now=time.time())
+    except WebhookRejected as exc:
+        return JSONResponse({"error": str(exc)}, status_code=401)
+    return Response(status_code=204)
+
+
+async def certificate_download(request: Request) -> Response:
+    """An e-certificate's PDF behind a short-lived signed link (see resolvers.certificates)."""
+    services: Services = request.app.state.services
+    pdf = await download(
+        services, request.path_params["certificate_id"], request.query_params.get("t", "")
+    )
+    if pdf is None:
+        return JSONResponse({"error": "the link is not valid (any more)"}, status_code=403)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"cache-control": "private, no-store", "x-content-type-options": "nosniff"},
+    )
+
+
 async def metrics(request: Request) -> Response:
     """Prometheus exposition of this process's metrics."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
@@ -103,7 +131,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with open_services(settings) as services:
             app.state.services = services
             await _start(services)
-            async with background_sync(services, settings.catalogue_sync_seconds):
+            async with (
+                background_sync(services, settings.catalogue_sync_seconds),
+                background_poll(services, settings.government_poll_seconds),
+            ):
                 yield
 
     routes: list[BaseRoute] = [
@@ -112,6 +143,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/metrics", metrics, methods=["GET"]),
         Route("/.well-known/jwks.json", jwks, methods=["GET"]),
         Route(CALLBACK_PATH, payment_callback, methods=["POST"]),
+        Route(WEBHOOK_PATH, government_webhook, methods=["POST"]),
+        Route(f"{DOWNLOAD_PATH}/{{certificate_id}}", certificate_download, methods=["GET"]),
         Route(GRAPHQL_PATH, view, methods=["GET", "POST"]),
         WebSocketRoute(GRAPHQL_PATH, view),
     ]

@@ -13,6 +13,8 @@ from redis.asyncio import Redis
 from mychangsha.auth.crypto import FieldCipher, InvalidMasterKey
 from mychangsha.auth.identity import Identity, build_identity
 from mychangsha.cache import redis as redis_cache
+from mychangsha.cache.pubsub import Broadcaster
+from mychangsha.integrations.government import GovernmentClient
 from mychangsha.integrations.hospital.client import HospitalClients
 from mychangsha.integrations.http import UpstreamClient
 from mychangsha.integrations.payment import PaymentClient
@@ -22,10 +24,13 @@ from mychangsha.integrations.tourism.client import TourismClient
 from mychangsha.integrations.wechat.client import WechatClient
 from mychangsha.settings import Settings
 from mychangsha.storage import mongo
+from mychangsha.storage.applications import ApplicationRepository
 from mychangsha.storage.attractions import AttractionRepository
 from mychangsha.storage.audit import AuditLog
 from mychangsha.storage.bookings import BookingRepository
+from mychangsha.storage.gov_services import GovServiceRepository
 from mychangsha.storage.hospitals import HospitalRepository
+from mychangsha.storage.materials import MaterialStore
 from mychangsha.storage.mongo import Document
 from mychangsha.storage.payments import PaymentRepository
 
@@ -52,6 +57,11 @@ class Services:
     audit: AuditLog
     payments: PaymentRepository
     payment: PaymentClient | None  # None when no merchant key is configured
+    government: GovernmentClient
+    gov_services: GovServiceRepository
+    applications: ApplicationRepository
+    materials: MaterialStore
+    broadcaster: Broadcaster
 
     async def ensure_indexes(self) -> None:
         """Create every collection's indexes (and the first signing key); idempotent."""
@@ -61,6 +71,8 @@ class Services:
         await self.bookings.ensure_indexes()
         await self.audit.ensure_indexes()
         await self.payments.ensure_indexes()
+        await self.gov_services.ensure_indexes()
+        await self.applications.ensure_indexes()
 
 
 REQUIRED_SETTINGS = ("MONGODB_URI", "REDIS_URL", "MASTER_KEY")
@@ -117,7 +129,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     payment_upstream = UpstreamClient(
         settings.upstream("payment", settings.payment_base_url), redis_client
     )
+    government_upstream = UpstreamClient(
+        settings.upstream("government", settings.government_base_url), redis_client
+    )
     upstreams = (
+        government_upstream,
         tourism_upstream,
         sms_upstream,
         wechat_upstream,
@@ -156,6 +172,11 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             audit=AuditLog(db),
             payments=PaymentRepository(db),
             payment=_payment_client(settings, payment_upstream),
+            government=GovernmentClient(government_upstream),
+            gov_services=GovServiceRepository(db),
+            applications=ApplicationRepository(db),
+            materials=MaterialStore(db),
+            broadcaster=Broadcaster(redis_client),
         )
     finally:
         await hospital_clients.aclose()

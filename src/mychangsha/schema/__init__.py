@@ -15,6 +15,11 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 
 from mychangsha.schema.errors import GraphSchema
+from mychangsha.schema.government import (
+    GovernmentMutation,
+    GovernmentQuery,
+    GovernmentSubscription,
+)
 from mychangsha.schema.hospital import HospitalMutation, HospitalQuery, HospitalSubscription
 from mychangsha.schema.identity import IdentityMutation, IdentityQuery
 from mychangsha.schema.limits import MAX_TOKENS, RULES
@@ -25,17 +30,17 @@ DOCUMENT_CACHE_SIZE = 1024
 
 
 @strawberry.type(description="The root of every read.")
-class Query(IdentityQuery, HospitalQuery, MedicalQuery, TourismQuery):
+class Query(IdentityQuery, HospitalQuery, MedicalQuery, GovernmentQuery, TourismQuery):
     node: relay.Node | None = relay.node(description="Any object by its global ID.")
 
 
 @strawberry.type(description="The root of every change.")
-class Mutation(IdentityMutation, HospitalMutation, MedicalMutation):
+class Mutation(IdentityMutation, HospitalMutation, MedicalMutation, GovernmentMutation):
     pass
 
 
 @strawberry.type(description="Live updates over graphql-transport-ws.")
-class Subscription(HospitalSubscription):
+class Subscription(HospitalSubscription, GovernmentSubscription):
     pass
 
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from mychangsha.services import Services
+from mychangsha.sync.government import sync_government
 from mychangsha.sync.hospitals import sync_hospitals
 from mychangsha.sync.tourism import sync_attractions
 
@@ -15,7 +16,11 @@ log = logging.getLogger(__name__)
 
 SyncJob = Callable[[Services], Awaitable[object]]
 
-JOBS: Mapping[str, SyncJob] = {"attractions": sync_attractions, "hospitals": sync_hospitals}
+JOBS: Mapping[str, SyncJob] = {
+    "attractions": sync_attractions,
+    "hospitals": sync_hospitals,
+    "government": sync_government,
+}
 
 
 async def run_job(services: Services, name: str, job: SyncJob) -> bool:
@@ -60,6 +65,36 @@ async def run_periodically(
 async def background_sync(services: Services, interval: float) -> AsyncIterator[None]:
     """Keep the mirrors fresh while the block runs."""
     task = asyncio.create_task(run_periodically(services, interval), name="catalogue-sync")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def poll_applications_forever(services: Services, interval: float) -> None:
+    """The application poller: catches status changes a webhook missed, once per period."""
+    from mychangsha.resolvers.government import poll_open_applications
+
+    while True:
+        await asyncio.sleep(interval)
+        if await _claim_period(services, "applications-poll", interval * 0.9):
+            try:
+                applied = await poll_open_applications(services)
+            except Exception:
+                log.exception("application poll failed; the next period tries again")
+            else:
+                if applied:
+                    log.info("application poll applied %d missed change(s)", applied)
+
+
+@contextlib.asynccontextmanager
+async def background_poll(services: Services, interval: float) -> AsyncIterator[None]:
+    """Poll unfinished applications while the block runs."""
+    task = asyncio.create_task(
+        poll_applications_forever(services, interval), name="applications-poll"
+    )
     try:
         yield
     finally:
