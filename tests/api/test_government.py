@@ -267,3 +267,51 @@ def test_forged_and_duplicate_webhooks(
         if d["kind"] == "tampered"
     ]
     assert tampered and all(a["statusCode"] == 401 for a in tampered[0]["attempts"])
+
+
+def test_a_supplement_resumes_the_review(
+    citizen: Device, government_simulator: SimulatorAdmin
+) -> None:
+    bundle = _bundle(citizen)
+    application = _submit(citizen, bundle, _good_files(bundle)).json()["data"]["applicationSubmit"]
+    government_simulator.http.post(
+        f"/__admin/applications/{application['number']}/advance", json={"to": "needs_supplement"}
+    ).raise_for_status()
+    query = "query($id: ID!) { application(id: $id) { status requestedMaterials } }"
+    deadline = time.monotonic() + 15
+    while True:
+        current = citizen.post(query, {"id": application["id"]})["data"]["application"]
+        if current["status"] == "NEEDS_SUPPLEMENT" or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert current["status"] == "NEEDS_SUPPLEMENT" and current["requestedMaterials"]
+    wanted = set(current["requestedMaterials"])
+    files = [f for f in _good_files(bundle) if f[0] in wanted] or [
+        (name, "scan.pdf", PDF) for name in wanted
+    ]
+    mapping = {str(i): [f"variables.materials.{i}.file"] for i in range(len(files))}
+    operations = json.dumps(
+        {
+            "query": """mutation($id: ID!, $materials: [MaterialInput!]!) {
+              applicationSupplement(id: $id, materials: $materials) {
+                __typename ... on Application { status } ... on UserError { message } } }""",
+            "variables": {
+                "id": application["id"],
+                "materials": [{"name": name, "file": None} for name, _, _ in files],
+            },
+        }
+    )
+    response = citizen.http.post(
+        "/graphql",
+        data={"operations": operations, "map": json.dumps(mapping)},
+        files={
+            str(i): (fn, body, "application/octet-stream") for i, (_, fn, body) in enumerate(files)
+        },
+        headers={
+            "authorization": f"Bearer {citizen.access_token}",
+            "x-forwarded-for": citizen.ip,
+            "x-mychangsha-csrf": "1",
+        },
+    )
+    result = response.json()["data"]["applicationSupplement"]
+    assert result == {"__typename": "Application", "status": "IN_REVIEW"}, result

@@ -76,3 +76,14 @@ async def test_unknown_numbers_change_nothing(repo: ApplicationRepository) -> No
         "N3"
     ]
     assert await repo.open_numbers() == [("N3", "c1")]
+
+
+async def test_steps_of_one_instant_apply_in_order_of_progress(
+    repo: ApplicationRepository,
+) -> None:
+    await _submitted(repo, "N4")
+    at = T0 + timedelta(minutes=5)
+    for event, status in (("e7", "in_review"), ("e6", "accepted"), ("e8", "needs_supplement")):
+        await repo.apply_change(number="N4", status=status, at=at, event_id=event)
+    record = await repo.by_number("N4")
+    assert record is not None and record.status == "needs_supplement"

@@ -222,6 +222,13 @@ class Application(relay.Node):
             updated_at=record.updated_at,
         )
 
+    @strawberry.field(description="What the reviewer asked for, while it needs a supplement.")
+    async def requested_materials(self, info: Info) -> list[str]:
+        if self.status is not ApplicationStatus.NEEDS_SUPPLEMENT or self.number is None:
+            return []
+        live = await info.context.services.government.application(self.number)
+        return list(live.requested_materials)
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False

@@ -19,6 +19,18 @@ from pymongo.errors import DuplicateKeyError
 
 from mychangsha.storage.mongo import Document
 
+# Steps announced in the same instant (an official walking several at once) are ordered by
+# how far along they are.
+_PROGRESS = {
+    "submitted": 0,
+    "accepted": 1,
+    "in_review": 2,
+    "needs_supplement": 3,
+    "approved": 4,
+    "rejected": 4,
+    "completed": 5,
+}
+
 
 @dataclass(frozen=True)
 class TimelineEntry:
@@ -88,6 +100,7 @@ class ApplicationRepository:
             "created_at": now,
             "updated_at": now,
             "status_at": max((e.at for e in timeline), default=now),
+            "status_rank": _PROGRESS.get(status, 0),
         }
         try:
             await self._applications.insert_one(doc)
@@ -136,10 +149,22 @@ class ApplicationRepository:
         except DuplicateKeyError:
             return None
         entry = _entry_doc(TimelineEntry(status, at, note))
+        rank = _PROGRESS.get(status, 0)
         doc = await self._applications.find_one_and_update(
-            {"number": number, "status_at": {"$lt": at}},
             {
-                "$set": {"status": status, "status_at": at, "updated_at": datetime.now(UTC)},
+                "number": number,
+                "$or": [
+                    {"status_at": {"$lt": at}},
+                    {"status_at": at, "status_rank": {"$lt": rank}},
+                ],
+            },
+            {
+                "$set": {
+                    "status": status,
+                    "status_at": at,
+                    "status_rank": rank,
+                    "updated_at": datetime.now(UTC),
+                },
                 "$push": {"timeline": entry},
             },
             return_document=ReturnDocument.AFTER,
