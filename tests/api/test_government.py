@@ -215,6 +215,13 @@ def test_another_citizens_application_is_forbidden(
     bundle = _bundle(citizen)
     response = _submit(citizen, bundle, _good_files(bundle))
     application = response.json()["data"]["applicationSubmit"]
+    read = citizen.post(
+        "query($id: ID!) { application(id: $id) { id } }", {"id": application["id"]}
+    )
+    assert read["data"]["application"]["id"] == application["id"]
+    log = citizen.post("{ me { dataAccessLog { edges { node { resource resourceId action } } } } }")
+    newest = log["data"]["me"]["dataAccessLog"]["edges"][0]["node"]
+    assert newest == {"resource": "Application", "resourceId": application["id"], "action": "read"}
     stranger, _ = verified_device(graph_url, sms_simulator.base_url, realname_simulator.base_url)
     try:
         body = stranger.post(
