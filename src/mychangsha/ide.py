@@ -185,10 +185,16 @@ _PAGE: Final = string.Template("""\
 $stylesheets
     <style>
       html, body { height: 100%; margin: 0; overflow: hidden; width: 100%; }
-      #graphiql { height: 100vh; }
+      #ide-files { box-sizing: border-box; font: 13px sans-serif; height: 32px;
+                   padding: 6px 12px; border-bottom: 1px solid #ddd; }
+      #graphiql { height: calc(100vh - 32px); }
     </style>
   </head>
   <body>
+    <div id="ide-files">
+      <label>Files for uploads: <input type="file" id="ide-file-input" multiple></label>
+      <span>— in the variables, write "@0", "@1", … where an <code>Upload</code> goes.</span>
+    </div>
     <div id="graphiql">Loading…</div>
     <script type="application/json" id="ide-config">$config</script>
 $scripts
@@ -206,7 +212,50 @@ _BOOT: Final = """
   wsUrl.protocol = httpUrl.protocol === "https:" ? "wss:" : "ws:";
   // Subscriptions speak graphql-transport-ws (graphql-ws is bundled in GraphiQL); the headers
   // from the headers editor travel as the connection's init payload.
-  var fetcher = GraphiQL.createFetcher({ url: httpUrl.href, subscriptionUrl: wsUrl.href });
+  var plainFetcher = GraphiQL.createFetcher({ url: httpUrl.href, subscriptionUrl: wsUrl.href });
+  var fileInput = document.getElementById("ide-file-input");
+
+  // Replaces every "@N" string in the variables by null and records its path: the GraphQL
+  // multipart request spec's `map`.
+  function placeholders(value, path, found) {
+    if (typeof value === "string" && /^@[0-9]+$/.test(value)) {
+      found.push([Number(value.slice(1)), path]);
+      return null;
+    }
+    if (Array.isArray(value)) {
+      return value.map(function (item, i) { return placeholders(item, path + "." + i, found); });
+    }
+    if (value && typeof value === "object") {
+      var copy = {};
+      Object.keys(value).forEach(function (k) { copy[k] = placeholders(value[k], path + "." + k, found); });
+      return copy;
+    }
+    return value;
+  }
+
+  // Operations with "@N" placeholders go out as multipart requests carrying the chosen files
+  // (with the CSRF header uploads need); everything else uses GraphiQL's own fetcher.
+  function fetcher(params, options) {
+    var found = [];
+    var variables = placeholders(params.variables || {}, "variables", found);
+    if (!found.length) { return plainFetcher(params, options); }
+    var form = new FormData();
+    form.append("operations", JSON.stringify({
+      query: params.query, operationName: params.operationName, variables: variables
+    }));
+    var map = {};
+    found.forEach(function (entry, i) { map[String(i)] = [entry[1]]; });
+    form.append("map", JSON.stringify(map));
+    found.forEach(function (entry, i) {
+      var file = fileInput.files[entry[0]];
+      if (!file) { throw new Error("No file @" + entry[0] + ": choose files above"); }
+      form.append(String(i), file, file.name);
+    });
+    var headers = Object.assign({}, (options && options.headers) || {});
+    headers["apollo-require-preflight"] = "true";
+    return fetch(httpUrl.href, { method: "POST", body: form, headers: headers })
+      .then(function (response) { return response.json(); });
+  }
   var stored = null;
   try { stored = window.localStorage.getItem("graphiql:query"); } catch (e) { stored = null; }
 

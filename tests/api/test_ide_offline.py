@@ -183,3 +183,10 @@ def test_page_escapes_the_graphql_path() -> None:
     urls = [url for _, url in _parse(page).urls]
     assert all(url.startswith(("/x/assets/", "data:")) for url in urls), urls
     assert render_ide_page("/graphql") is render_ide_page("/graphql")
+
+
+def test_page_can_send_files(page: str) -> None:
+    """A file picker and a fetcher that turns "@N" variables into a multipart request."""
+    assert 'id="ide-file-input"' in page and 'type="file"' in page
+    assert "FormData" in page and '"apollo-require-preflight"' in page
+    assert "/^@[0-9]+$/" in page

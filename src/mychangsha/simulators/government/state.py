@@ -10,6 +10,7 @@ sends back for a supplement, or rejects, is set through the admin API (`Progress
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -94,7 +95,10 @@ class GovernmentState:
     progression: Progression = field(default_factory=Progression)
     applications: dict[str, Application] = field(default_factory=dict)
     by_external_id: dict[str, Application] = field(default_factory=dict)
-    _sequence: int = 0
+    # Numbers are unique forever on the real platform; a simulator that restarts (the dev
+    # stack keeps the graph's data across restarts) starts at a random point so it does not
+    # hand out a number the graph already holds.
+    _sequence: int = field(default_factory=lambda: secrets.randbelow(900_000))
 
     def __post_init__(self) -> None:
         self.catalogue = build_catalogue(self.seed)
@@ -107,8 +111,7 @@ class GovernmentState:
         self.progression = Progression()
         self.applications.clear()
         self.by_external_id.clear()
-        self._sequence = 0
-        self.webhooks.reset()
+        self.webhooks.reset()  # numbering goes on: a number is never handed out twice
 
     def now(self) -> datetime:
         """The injected clock's time, to the millisecond."""
