@@ -227,7 +227,9 @@ _BOOT: Final = """
     }
     if (value && typeof value === "object") {
       var copy = {};
-      Object.keys(value).forEach(function (k) { copy[k] = placeholders(value[k], path + "." + k, found); });
+      Object.keys(value).forEach(function (k) {
+        copy[k] = placeholders(value[k], path + "." + k, found);
+      });
       return copy;
     }
     return value;
