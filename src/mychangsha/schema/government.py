@@ -17,7 +17,7 @@ from mychangsha.resolvers import certificates as certs
 from mychangsha.resolvers import government as resolvers
 from mychangsha.resolvers.pagination import window
 from mychangsha.resolvers.patients import NeedsVerification
-from mychangsha.schema.common import Info
+from mychangsha.schema.common import Info, page_info
 from mychangsha.schema.identity import UserError, VerificationRequired
 from mychangsha.schema.mutation_limits import mutation
 from mychangsha.storage.applications import ApplicationRecord
@@ -392,12 +392,7 @@ class GovernmentQuery:
         ]
         return GovServiceConnection(
             edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=len(hits) > page.first,
-                has_previous_page=page.offset > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(page, [e.cursor for e in edges], has_next=len(hits) > page.first),
         )
 
     @strawberry.field(description="一件事 bundles, optionally of one life event.")
@@ -442,11 +437,8 @@ class GovernmentQuery:
         ]
         return ApplicationConnection(
             edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=len(records) > page.first,
-                has_previous_page=page.offset > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
+            page_info=page_info(
+                page, [e.cursor for e in edges], has_next=len(records) > page.first
             ),
         )
 

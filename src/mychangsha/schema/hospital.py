@@ -17,7 +17,7 @@ from mychangsha.resolvers.hospital_ids import HospitalRef, ref
 from mychangsha.resolvers.identity import today_in_changsha
 from mychangsha.resolvers.pagination import window
 from mychangsha.resolvers.patients import NeedsVerification
-from mychangsha.schema.common import GeoPoint, GeoPointInput, Info
+from mychangsha.schema.common import GeoPoint, GeoPointInput, Info, page_info
 from mychangsha.schema.identity import InvalidInput, UserError, VerificationRequired
 from mychangsha.schema.mutation_limits import mutation
 
@@ -217,11 +217,8 @@ class HospitalConnection(relay.Connection[Hospital]):
         ]
         return cls(
             edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.window.offset > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
+            page_info=page_info(
+                page.window, [e.cursor for e in edges], has_next=page.has_next_page
             ),
         )
 
@@ -416,12 +413,7 @@ class HospitalQuery:
         ]
         return AppointmentConnection(
             edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=len(rows) > page.first,
-                has_previous_page=page.offset > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(page, [e.cursor for e in edges], has_next=len(rows) > page.first),
         )
 
 

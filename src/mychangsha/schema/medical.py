@@ -14,8 +14,8 @@ from mychangsha.integrations.hospital import models
 from mychangsha.integrations.payment import PayChannel as DomainPayChannel
 from mychangsha.resolvers import billing, medical
 from mychangsha.resolvers.hospital_ids import HospitalRef, ref, ref_of
-from mychangsha.resolvers.pagination import PageWindow, window
-from mychangsha.schema.common import Info
+from mychangsha.resolvers.pagination import window
+from mychangsha.schema.common import Info, page_info
 from mychangsha.schema.identity import UserError
 from mychangsha.schema.mutation_limits import mutation
 from mychangsha.storage.audit import DataAccess
@@ -232,7 +232,7 @@ class MedicalQuery:
         ]
         return ReportConnection(
             edges=edges,
-            page_info=_page_info(page, [e.cursor for e in edges], len(rows) > page.first),
+            page_info=page_info(page, [e.cursor for e in edges], has_next=len(rows) > page.first),
             total_count=len(reports),
         )
 
@@ -266,15 +266,6 @@ class MedicalMutation:
         return PaymentUnavailable(message="Payments are not available right now.")
 
 
-def _page_info(page: PageWindow, cursors: list[str], has_next: bool) -> relay.PageInfo:
-    return relay.PageInfo(
-        has_next_page=has_next,
-        has_previous_page=page.offset > 0,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
-    )
-
-
 def _access_entry(entry: DataAccess, citizen_id: str) -> DataAccessEntry:
     resource_type = "Report" if entry.resource == medical.REPORT else entry.resource
     return DataAccessEntry(
@@ -302,5 +293,5 @@ async def data_access_log(
     ]
     return DataAccessConnection(
         edges=edges,
-        page_info=_page_info(page, [e.cursor for e in edges], len(entries) > page.first),
+        page_info=page_info(page, [e.cursor for e in edges], has_next=len(entries) > page.first),
     )

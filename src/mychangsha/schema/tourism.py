@@ -11,7 +11,7 @@ from strawberry import relay
 
 from mychangsha.integrations.tourism import models
 from mychangsha.resolvers import tourism as resolvers
-from mychangsha.schema.common import GeoPoint, GeoPointInput, Info
+from mychangsha.schema.common import GeoPoint, GeoPointInput, Info, page_info
 
 CrowdLevel = strawberry.enum(
     models.CrowdLevel, name="CrowdLevel", description="How full an attraction is right now."
@@ -140,11 +140,8 @@ class AttractionConnection(relay.Connection[AttractionNode]):
         ]
         return cls(
             edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.window.offset > 0,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
+            page_info=page_info(
+                page.window, [e.cursor for e in edges], has_next=page.has_next_page
             ),
         )
 
