@@ -17,6 +17,7 @@ from mychangsha.integrations.tourism.models import (
     OpeningHours,
     TicketType,
 )
+from mychangsha.storage.catalogue_find import find_page
 from mychangsha.storage.mongo import Document
 from mychangsha.storage.search_terms import index_terms, query_terms, rank
 
@@ -193,27 +194,12 @@ class AttractionRepository:
         offset: int,
         limit: int,
     ) -> list[Document]:
-        if near is None:
-            cursor = (
-                self._collection.find(match, _PROJECTION)
-                .sort([("pinyin", ASCENDING), ("_id", ASCENDING)])
-                .skip(offset)
-                .limit(limit)
-            )
-            return [doc async for doc in cursor]
-        geo: Document = {
-            "near": {"type": "Point", "coordinates": [near.lng, near.lat]},
-            "distanceField": "distanceMeters",
-            "spherical": True,
-            "query": match,
-        }
-        if radius_km is not None:
-            geo["maxDistance"] = radius_km * 1000.0
-        pipeline: list[Document] = [
-            {"$geoNear": geo},
-            {"$sort": {"distanceMeters": ASCENDING, "_id": ASCENDING}},
-            {"$skip": offset},
-            {"$limit": limit},
-            {"$project": _PROJECTION},
-        ]
-        return await (await self._collection.aggregate(pipeline)).to_list()
+        return await find_page(
+            self._collection,
+            near=near,
+            radius_km=radius_km,
+            match=match,
+            offset=offset,
+            limit=limit,
+            projection=_PROJECTION,
+        )

@@ -31,6 +31,7 @@ from mychangsha.integrations.hospital.models import (
     HospitalCatalogue,
     HospitalEndpoint,
 )
+from mychangsha.storage.catalogue_find import find_page
 from mychangsha.storage.mongo import Document
 from mychangsha.storage.search_terms import index_terms, normalize, query_terms, rank
 
@@ -396,30 +397,15 @@ class HospitalRepository:
         offset: int,
         limit: int,
     ) -> list[Document]:
-        if near is None:
-            cursor = (
-                self._hospitals.find(match, _PROJECTION)
-                .sort([("pinyin", ASCENDING), ("_id", ASCENDING)])
-                .skip(offset)
-                .limit(limit)
-            )
-            return [doc async for doc in cursor]
-        geo: Document = {
-            "near": {"type": "Point", "coordinates": [near.lng, near.lat]},
-            "distanceField": "distanceMeters",
-            "spherical": True,
-            "query": match,
-        }
-        if radius_km is not None:
-            geo["maxDistance"] = radius_km * 1000.0
-        pipeline: list[Document] = [
-            {"$geoNear": geo},
-            {"$sort": {"distanceMeters": ASCENDING, "_id": ASCENDING}},
-            {"$skip": offset},
-            {"$limit": limit},
-            {"$project": _PROJECTION},
-        ]
-        return await (await self._hospitals.aggregate(pipeline)).to_list()
+        return await find_page(
+            self._hospitals,
+            near=near,
+            radius_km=radius_km,
+            match=match,
+            offset=offset,
+            limit=limit,
+            projection=_PROJECTION,
+        )
 
     # --- departments and doctors ------------------------------------------------------------
 
