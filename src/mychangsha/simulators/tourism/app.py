@@ -36,11 +36,13 @@ from mychangsha.simulators.tourism.crowd import (
     crowd_reading,
 )
 from mychangsha.simulators.tourism.data import AttractionRecord, original_catalogue
+from mychangsha.simulators.tourism.events import EventFeed
 from mychangsha.simulators.tourism.openapi import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
     openapi_document,
 )
+from mychangsha.simulators.tourism.reservations import ReservationApi
 
 NAME: Final = "tourism"
 _DIGITS: Final = re.compile(r"[0-9]{1,9}")
@@ -236,12 +238,21 @@ def create_app(*, clock: SimulatorClock | None = None, seed: int = 7) -> Starlet
     """A fresh tourism simulator; `clock` pins the time, `seed` varies the crowd curves."""
     state = TourismState(clock=clock or system_clock, seed=seed)
     api = TourismApi(state)
+    reservations = ReservationApi(state)
+    events = EventFeed(state.clock)
+
+    def reset() -> None:
+        """The catalogue and pins, then reservations, quota overrides and settings, then events."""
+        state.reset()
+        reservations.reset()
+        events.reset()
+
     app = create_simulator_app(
         NAME,
-        api.routes(),
+        [*api.routes(), *reservations.routes(), *events.routes()],
         openapi_document(),
-        on_reset=state.reset,
-        admin_routes=api.admin_routes(),
+        on_reset=reset,
+        admin_routes=[*api.admin_routes(), *reservations.admin_routes(), *events.admin_routes()],
         fault_seed=seed,
     )
     app.state.tourism = state

@@ -50,7 +50,7 @@ def level_for(visitors: int, capacity: int) -> CrowdLevel:
     return "crowded"
 
 
-def _day_range(spec: str) -> set[int] | None:
+def day_range(spec: str) -> set[int] | None:
     """Weekday numbers of "Mon-Sun", "Sat", "Mon,Wed-Fri"; None when the spec is not parseable."""
     days: set[int] = set()
     for part in spec.replace(" ", "").split(","):
@@ -63,7 +63,7 @@ def _day_range(spec: str) -> set[int] | None:
     return days
 
 
-def _minutes(hhmm: str) -> int:
+def minutes_of(hhmm: str) -> int:
     hours, _, minutes = hhmm.partition(":")
     return int(hours) * 60 + int(minutes)
 
@@ -74,10 +74,10 @@ def is_open(hours: Sequence[OpeningHoursRecord], local: datetime) -> bool:
         return True
     now = local.hour * 60 + local.minute
     for rule in hours:
-        days = _day_range(rule["days"])
+        days = day_range(rule["days"])
         if days is not None and local.weekday() not in days:
             continue
-        opens, closes = _minutes(rule["open"]), _minutes(rule["close"])
+        opens, closes = minutes_of(rule["open"]), minutes_of(rule["close"])
         inside = opens <= now < closes if opens < closes else now >= opens or now < closes
         if inside:
             return True
