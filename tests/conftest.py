@@ -132,6 +132,7 @@ GRAPH_TEST_SETTINGS: Mapping[str, str] = {
     "SIGNING_KEY_CACHE_SECONDS": "1",
     "QUEUE_POLL_SECONDS": "0.3",
     "GOVERNMENT_POLL_SECONDS": "1",
+    "CROWD_POLL_SECONDS": "0.5",
     # A fixed test key: 32 bytes, base64.
     "MASTER_KEY": "bXljaGFuZ3NoYS10ZXN0LW1hc3Rlci1rZXktMzJieXQ=",
     "WECHAT_APP_ID": "wx-mychangsha-dev",

@@ -18,13 +18,15 @@ from mychangsha.cache import redis as redis_cache
 from mychangsha.ide import ide_routes
 from mychangsha.integrations.errors import UpstreamError
 from mychangsha.middleware import RequestIdMiddleware
-from mychangsha.resolvers.billing import CALLBACK_PATH, NotificationRejected, apply_notification
 from mychangsha.resolvers.certificates import DOWNLOAD_PATH, download
 from mychangsha.resolvers.government import WEBHOOK_PATH, WebhookRejected, apply_webhook
+from mychangsha.resolvers.payment_notifications import NotificationRejected, apply_notification
+from mychangsha.resolvers.payment_orders import CALLBACK_PATH
 from mychangsha.schema import build_schema
 from mychangsha.services import Services, open_services
 from mychangsha.settings import Settings
 from mychangsha.storage import mongo
+from mychangsha.sync.crowd_watch import background_crowd_watch
 from mychangsha.sync.scheduler import background_poll, background_sync, run_all
 from mychangsha.transport import GraphQLView
 
@@ -134,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             async with (
                 background_sync(services, settings.catalogue_sync_seconds),
                 background_poll(services, settings.government_poll_seconds),
+                background_crowd_watch(services),
             ):
                 yield
 

@@ -108,6 +108,39 @@ def _keys(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _ticket_verify(args: argparse.Namespace) -> int:
+    """The reference gate verifier: 0 admitted, 1 not genuine, 2 genuine but not valid now."""
+    import json
+    from datetime import UTC, datetime
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    import httpx
+
+    from mychangsha.auth.ticket_codes import check_ticket
+
+    source = args.jwks or Settings().public_base_url.rstrip("/") + "/.well-known/jwks.json"
+    if source.startswith(("http://", "https://")):
+        jwks = httpx.get(source, timeout=10).raise_for_status().json()
+    else:
+        jwks = json.loads(Path(source).read_text())
+    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo("Asia/Shanghai"))  # gates stand in Changsha
+    now = at.timestamp()
+    verdict = check_ticket(args.payload, jwks, now=now)
+    report = {
+        "admitted": verdict.valid_now,
+        "genuine": verdict.genuine,
+        "reason": verdict.reason,
+        "ticket": verdict.ticket,
+    }
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    if verdict.valid_now:
+        return 0
+    return 2 if verdict.genuine else 1
+
+
 def _export_schema(args: argparse.Namespace) -> int:
     from mychangsha.schema import build_schema
 
@@ -152,6 +185,22 @@ def parser() -> argparse.ArgumentParser:
         f"(default {ROTATION_LEAD_SECONDS:.0f}: JWKS max-age plus the key cache)",
     )
     keys.set_defaults(run=_keys)
+
+    ticket = sub.add_parser("ticket", help="ticket QR codes")
+    ticket_sub = ticket.add_subparsers(dest="action", required=True)
+    verify = ticket_sub.add_parser(
+        "verify", help="verify a ticket QR payload offline, as a gate does (reference verifier)"
+    )
+    verify.add_argument("payload", help="the compact JWS read from the QR code")
+    verify.add_argument(
+        "--jwks",
+        help="URL or file of the JWKS document (default: PUBLIC_BASE_URL/.well-known/jwks.json)",
+    )
+    verify.add_argument(
+        "--at",
+        help="check validity at this ISO 8601 time instead of now (e.g. 2026-11-26T10:05+08:00)",
+    )
+    verify.set_defaults(run=_ticket_verify)
 
     export = sub.add_parser("export-schema", help="print the schema's SDL")
     export.set_defaults(run=_export_schema)

@@ -21,6 +21,7 @@ from mychangsha.integrations.payment import PaymentClient
 from mychangsha.integrations.realname.client import RealNameClient
 from mychangsha.integrations.sms.client import SmsClient
 from mychangsha.integrations.tourism.client import TourismClient
+from mychangsha.integrations.tourism.reservations import ReservationClient
 from mychangsha.integrations.wechat.client import WechatClient
 from mychangsha.settings import Settings
 from mychangsha.storage import mongo
@@ -28,11 +29,13 @@ from mychangsha.storage.applications import ApplicationRepository
 from mychangsha.storage.attractions import AttractionRepository
 from mychangsha.storage.audit import AuditLog
 from mychangsha.storage.bookings import BookingRepository
+from mychangsha.storage.events import EventRepository
 from mychangsha.storage.gov_services import GovServiceRepository
 from mychangsha.storage.hospitals import HospitalRepository
 from mychangsha.storage.materials import MaterialStore
 from mychangsha.storage.mongo import Document
 from mychangsha.storage.payments import PaymentRepository
+from mychangsha.storage.tickets import TicketOrderRepository
 
 
 class MissingConfiguration(RuntimeError):
@@ -50,6 +53,8 @@ class Services:
     upstreams: tuple[UpstreamClient, ...]
     tourism: TourismClient
     attractions: AttractionRepository
+    reservations: ReservationClient
+    tickets: TicketOrderRepository
     identity: Identity
     hospitals: HospitalRepository
     hospital_clients: HospitalClients
@@ -60,6 +65,7 @@ class Services:
     government: GovernmentClient
     gov_services: GovServiceRepository
     applications: ApplicationRepository
+    events: EventRepository
     materials: MaterialStore
     broadcaster: Broadcaster
 
@@ -71,8 +77,10 @@ class Services:
         await self.bookings.ensure_indexes()
         await self.audit.ensure_indexes()
         await self.payments.ensure_indexes()
+        await self.tickets.ensure_indexes()
         await self.gov_services.ensure_indexes()
         await self.applications.ensure_indexes()
+        await self.events.ensure_indexes()
 
 
 REQUIRED_SETTINGS = ("MONGODB_URI", "REDIS_URL", "MASTER_KEY")
@@ -153,6 +161,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
                 tourism_upstream, crowd_cache_seconds=settings.crowd_cache_seconds
             ),
             attractions=AttractionRepository(db),
+            reservations=ReservationClient(
+                tourism_upstream, slot_cache_seconds=settings.slot_cache_seconds
+            ),
+            tickets=TicketOrderRepository(db),
             identity=build_identity(
                 settings,
                 cipher=cipher,
@@ -175,6 +187,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             government=GovernmentClient(government_upstream),
             gov_services=GovServiceRepository(db),
             applications=ApplicationRepository(db),
+            events=EventRepository(db),
             materials=MaterialStore(db),
             broadcaster=Broadcaster(redis_client),
         )

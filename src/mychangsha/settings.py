@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     upstream_breaker_cooldown: float = 10.0
 
     crowd_cache_seconds: float = Field(default=30.0, gt=0, le=30.0)
+    crowd_poll_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How often one replica reads crowd levels for crowdLevelChanged "
+        "(only while someone subscribes).",
+    )
     catalogue_sync_seconds: float = 900.0
     catalogue_sync_on_start: bool = True
 

@@ -140,7 +140,7 @@ def skip_resend_wait(redis_url: str, phone: str) -> None:
 
 VERIFY_REAL_NAME = """
 mutation($name: String!, $id: String!) { citizenVerifyRealName(name: $name, idNumber: $id) {
-  __typename ... on Citizen { id verificationLevel }
+  __typename ... on Citizen { id name verificationLevel }
 } }"""
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

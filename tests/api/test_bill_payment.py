@@ -264,7 +264,7 @@ def test_paying_marks_the_bill_paid_exactly_once(
     assert _invoice_puts(hospital_simulator, bill["id"]) == puts_before + 1
 
     stored = payment_orders.find_one({"_id": order["id"]})
-    assert stored["state"] == "paid" and stored["hospital_notified"] is True
+    assert stored["state"] == "paid" and stored["fulfilled"] is True
     assert stored["transaction_id"] == paid["transaction_id"]
     assert stored["amount_fen"] == bill["totalFen"]
     deliveries = _deliveries(payment_simulator, order["id"])
@@ -492,13 +492,13 @@ def test_a_hospital_down_at_notification_is_told_by_the_retry(
         # Not acknowledged, so the gateway will retry; the money is recorded all the same.
         assert sent["attempts"][0]["statusCode"] >= 500, sent
         stored = payment_orders.find_one({"_id": order["id"]})
-        assert stored["state"] == "paid" and stored["hospital_notified"] is False
+        assert stored["state"] == "paid" and stored["fulfilled"] is False
     finally:
         hospital_simulator.set_faults(down=False)
     # ... and the gateway's retry tells the hospital, once.
     _wait_paid(device, bill["id"])
     assert _invoice_puts(hospital_simulator, bill["id"]) == puts + 1
-    assert payment_orders.find_one({"_id": order["id"]})["hospital_notified"] is True
+    assert payment_orders.find_one({"_id": order["id"]})["fulfilled"] is True
     final = wait_until(
         lambda: (
             d
@@ -573,7 +573,12 @@ def test_a_gateway_outage_opens_no_second_order(
     # Once the gateway is back, the one order of the bill is placed and nothing else.
     order = _pay(device, bill["id"])
     assert order["__typename"] == "PaymentOrder", order
-    assert payment_orders.count_documents({"bill_id": hospital_ref(bill["id"])[1]}) == 1
+    assert (
+        payment_orders.count_documents(
+            {"kind": "hospital_bill", "item_id": hospital_ref(bill["id"])[1]}
+        )
+        == 1
+    )
     assert len(_gateway_orders(payment_simulator, order["id"])) == 1
     _pay_in_app(payment_simulator, order)
     _wait_paid(device, bill["id"])
@@ -604,7 +609,7 @@ def test_notifications_racing_each_other_pay_once(
     assert [s["attempts"][0]["statusCode"] for s in sent] == [204] * 6, sent
 
     stored = payment_orders.find_one({"_id": order["id"]})
-    assert stored["state"] == "paid" and stored["hospital_notified"] is True
+    assert stored["state"] == "paid" and stored["fulfilled"] is True
     assert stored["transaction_id"] == paid["transaction_id"]
     invoice = _invoice(hospital_simulator, bill["id"])
     assert invoice["status"] == "balanced" and invoice["meta"]["versionId"] == "2"

@@ -19,7 +19,12 @@ from mychangsha.storage.bookings import (
     SameDayConflict,
 )
 from mychangsha.storage.mongo import Document
-from mychangsha.storage.payments import PaymentRepository, PaymentState
+from mychangsha.storage.payments import (
+    PaymentKind,
+    PaymentRepository,
+    PaymentState,
+    PaymentSubject,
+)
 
 DAY = date(2026, 12, 1)
 
@@ -80,6 +85,10 @@ async def test_a_failed_booking_frees_the_day(db: AsyncDatabase[Document]) -> No
     assert (await repo.by_appointment("xiangya", "appt-1")) == booked
 
 
+BILL = PaymentSubject(PaymentKind.HOSPITAL_BILL, "xiangya", "inv-1")
+TICKETS = PaymentSubject(PaymentKind.TICKET_ORDER, "xiangya", "inv-1")
+
+
 async def test_paying_a_bill_opens_one_order_and_is_paid_once(
     db: AsyncDatabase[Document],
 ) -> None:
@@ -89,8 +98,7 @@ async def test_paying_a_bill_opens_one_order_and_is_paid_once(
         *(
             repo.open_order(
                 citizen_id="c1",
-                hospital_code="xiangya",
-                bill_id="inv-1",
+                subject=BILL,
                 patient_id="p1",
                 amount_fen=5000,
                 channel="WECHAT",
@@ -113,12 +121,12 @@ async def test_paying_a_bill_opens_one_order_and_is_paid_once(
     assert sum(p is not None for p in paid) == 1
     stored = await repo.get(order_id)
     assert stored is not None and stored.state is PaymentState.PAID
-    assert (await repo.paid_for_bill("xiangya", "inv-1")) is not None
+    assert (await repo.paid_for(BILL)) is not None
+    assert (await repo.paid_for(TICKETS)) is None  # another kind, same provider-and-id shape
     # A paid bill's open slot is free: a new order could be opened (the graph refuses first).
     again, created = await repo.open_order(
         citizen_id="c1",
-        hospital_code="xiangya",
-        bill_id="inv-1",
+        subject=BILL,
         patient_id="p1",
         amount_fen=5000,
         channel="WECHAT",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -26,12 +25,12 @@ from mychangsha.integrations.hospital.models import Appointment, AppointmentStat
 from mychangsha.resolvers.billing import close_orders_of_cancelled_bills
 from mychangsha.resolvers.hospital_ids import HospitalRef, ref_of
 from mychangsha.resolvers.hospitals import hospital_client
+from mychangsha.resolvers.idempotency import KEY_RULE, is_valid_key
 from mychangsha.resolvers.identity import current_citizen
 from mychangsha.resolvers.patients import patient_for, patients_of
 from mychangsha.storage.bookings import Booking, BookingState, KeyReused, SameDayConflict
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
 # --- outcomes ---------------------------------------------------------------------------------
@@ -76,8 +75,8 @@ async def book(
     context: Context, *, slot_id: relay.GlobalID, patient_id: relay.GlobalID, idempotency_key: str
 ) -> Booked | Unavailable | Conflict | Invalid:
     """Book a slot for the citizen or a family member (level 2; see resolvers.patients)."""
-    if not _KEY.match(idempotency_key):
-        return Invalid("input.idempotencyKey", "8 to 64 letters, digits or - _ . :")
+    if not is_valid_key(idempotency_key):
+        return Invalid("input.idempotencyKey", KEY_RULE)
     slot_ref = ref_of(slot_id, "Slot", field="input.slotId")
     patient = await patient_for(context, patient_id)
     citizen = await current_citizen(context)

@@ -1,39 +1,27 @@
-"""What the bill fields mean: listing bills, paying one, and the gateway's notification.
+"""What the bill fields mean: listing bills, paying one, telling the hospital it is paid.
 
-Paying opens (or reuses) the bill's one open order and asks the gateway for prepay
-parameters the app hands its payment SDK. The bill becomes paid only through the gateway's
-signed notification: verified, applied once (`PaymentRepository.mark_paid`), and then passed
-on to the hospital. Duplicate, late or out-of-order notifications find the order paid and
-only make sure the hospital was told.
+Paying goes through the shared payment flow (`resolvers.payment_orders`); the bill becomes
+paid only through the gateway's signed notification (`resolvers.payment_notifications`),
+which then calls `fulfil_bill`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mychangsha.context import Context
 from mychangsha.errors import NotFound
 from mychangsha.integrations.errors import UpstreamNotFound, UpstreamRejected
 from mychangsha.integrations.hospital.models import Bill, BillStatus
-from mychangsha.integrations.payment import (
-    InvalidNotification,
-    PayChannel,
-    PaymentRejected,
-    PaymentResult,
-)
+from mychangsha.integrations.payment import PayChannel
 from mychangsha.resolvers.hospital_ids import HospitalRef
 from mychangsha.resolvers.hospitals import hospital_client
 from mychangsha.resolvers.identity import current_citizen
 from mychangsha.resolvers.patients import patients_of
+from mychangsha.resolvers.payment_orders import Charge, PaymentsOff, close_payment, start_payment
 from mychangsha.services import Services
-from mychangsha.storage.payments import PaymentOrder, PaymentState
-
-log = logging.getLogger(__name__)
-
-CALLBACK_PATH = "/callbacks/payment"
+from mychangsha.storage.payments import PaymentKind, PaymentOrder, PaymentSubject
 
 
 @dataclass(frozen=True)
@@ -44,11 +32,6 @@ class AlreadyPaid:
 @dataclass(frozen=True)
 class NotPayable:
     """The bill was cancelled by the hospital."""
-
-
-@dataclass(frozen=True)
-class PaymentsOff:
-    """This deployment has no merchant key: payments are not configured."""
 
 
 async def my_bills(context: Context, *, status: BillStatus | None) -> list[Bill]:
@@ -90,66 +73,37 @@ async def pay(
         return AlreadyPaid()
     if bill.status is BillStatus.CANCELLED:
         return NotPayable()
-    if await services.payments.paid_for_bill(target.hospital_code, bill.id) is not None:
+    subject = bill_subject(target.hospital_code, bill.id)
+    if await services.payments.paid_for(subject) is not None:
         return AlreadyPaid()  # paid, the hospital not told yet: the notification path retries
     citizen = await current_citizen(context)
-    order, _ = await services.payments.open_order(
+    charge = Charge(
         citizen_id=citizen.id,
-        hospital_code=target.hospital_code,
-        bill_id=bill.id,
-        patient_id=bill.patient_id,
+        subject=subject,
         amount_fen=bill.total_fen,
-        channel=channel.value,
-    )
-    if order.prepay_id is not None and order.pay_params is not None:
-        return order
-    prepay = await services.payment.create_order(
-        out_trade_no=order.id,
-        amount_fen=order.amount_fen,
         description=f"{target.hospital_code} 医疗费用 {bill.number or bill.id}",
-        notify_url=services.settings.public_base_url.rstrip("/") + CALLBACK_PATH,
-        channel=channel,
+        patient_id=bill.patient_id,
     )
-    return await services.payments.set_prepay(order.id, prepay.prepay_id, prepay.pay_params)
+    return await start_payment(services, charge, channel)
 
 
-class NotificationRejected(Exception):
-    """The notification is not authentic or not ours; the gateway should retry or give up."""
+def bill_subject(hospital_code: str, bill_id: str) -> PaymentSubject:
+    """A hospital bill as a payable item."""
+    return PaymentSubject(PaymentKind.HOSPITAL_BILL, hospital_code, bill_id)
 
 
-async def apply_notification(services: Services, headers: Mapping[str, str], body: bytes) -> None:
-    """Verify a gateway notification and apply it exactly once.
-
-    Raises NotificationRejected for a bad signature, a stale or foreign notification, or an
-    amount that does not match the order: nothing changes then.
-    """
-    if services.payment is None:
-        raise NotificationRejected("payments are not configured")
+async def fulfil_bill(services: Services, order: PaymentOrder) -> bool:
+    """Tell the hospital its bill is paid; False when it cancelled the bill meanwhile."""
+    client = await hospital_client(services, order.subject.provider)
     try:
-        result = await services.payment.verify_notification(headers, body)
-    except InvalidNotification as exc:
-        log.warning("payment notification rejected: %s", exc.reason)
-        raise NotificationRejected(exc.reason) from exc
-    order = await services.payments.get(result.out_trade_no)
-    if order is None:
-        log.warning("payment notification for an unknown order %s", result.out_trade_no)
-        raise NotificationRejected("unknown order")
-    if not result.paid:
-        return
-    order = await _settle(services, order, result)
-    if order.hospital_notified or order.refund_due:
-        return
-    client = await hospital_client(services, order.hospital_code)
-    try:
-        await client.mark_bill_paid(order.bill_id, transaction_id=order.transaction_id or "")
+        await client.mark_bill_paid(
+            order.subject.item_id, transaction_id=order.transaction_id or ""
+        )
     except UpstreamRejected as exc:
         if exc.status != 422:
             raise
-        # The hospital cancelled the bill while it was being paid: final, the money goes back.
-        log.error("payment %s: bill %s was cancelled; refund due", order.id, order.bill_id)
-        await services.payments.flag_refund(order.id)
-        return
-    await services.payments.mark_hospital_notified(order.id)
+        return False
+    return True
 
 
 async def close_orders_of_cancelled_bills(
@@ -159,35 +113,11 @@ async def close_orders_of_cancelled_bills(
 
     Without this the app's old pay parameters could still take money for nothing.
     """
-    if services.payment is None:
-        return
     client = await hospital_client(services, hospital_code)
-    for order in await services.payments.open_orders_of(hospital_code, patient_id):
-        bill = await client.bill(order.bill_id)
-        if bill.status is not BillStatus.CANCELLED:
-            continue
-        try:
-            await services.payment.close(order.id)
-        except PaymentRejected as exc:
-            if exc.wechat_code != "ORDERPAID":
-                raise
-            continue  # paid meanwhile: its notification flags the refund
-        await services.payments.close(order.id)
-
-
-async def _settle(services: Services, order: PaymentOrder, result: PaymentResult) -> PaymentOrder:
-    if order.state is PaymentState.PAID:
-        return order
-    paid = await services.payments.mark_paid(
-        order.id,
-        transaction_id=result.transaction_id,
-        amount_fen=result.amount_fen,
-        paid_at=result.paid_at or order.created_at,
+    orders = await services.payments.open_orders(
+        PaymentKind.HOSPITAL_BILL, hospital_code, patient_id=patient_id
     )
-    if paid is not None:
-        return paid
-    current = await services.payments.get(order.id)
-    if current is None or current.state is not PaymentState.PAID:
-        log.error("payment %s: notified amount %s does not match", order.id, result.amount_fen)
-        raise NotificationRejected("amount mismatch")
-    return current
+    for order in orders:
+        bill = await client.bill(order.subject.item_id)
+        if bill.status is BillStatus.CANCELLED:
+            await close_payment(services, order)

@@ -77,7 +77,9 @@ async def _signed(
 async def download(services: Services, certificate_id: str, token: str) -> bytes | None:
     """The certificate's PDF if the link is genuine, unexpired and names this certificate."""
     try:
-        claims = verify_offline(token, await services.identity.keys.jwks(), typ=DOWNLOAD_TYPE)
+        claims = verify_offline(
+            token, await services.identity.keys.jwks(), typ=DOWNLOAD_TYPE, leeway=0
+        )
     except InvalidSignedPayload:
         return None
     if claims.get("certificateId") != certificate_id:

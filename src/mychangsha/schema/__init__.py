@@ -14,7 +14,9 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from mychangsha.schema.crowd import CrowdSubscription
 from mychangsha.schema.errors import GraphSchema
+from mychangsha.schema.events import EventsQuery
 from mychangsha.schema.government import (
     GovernmentMutation,
     GovernmentQuery,
@@ -24,23 +26,34 @@ from mychangsha.schema.hospital import HospitalMutation, HospitalQuery, Hospital
 from mychangsha.schema.identity import IdentityMutation, IdentityQuery
 from mychangsha.schema.limits import MAX_TOKENS, RULES
 from mychangsha.schema.medical import MedicalMutation, MedicalQuery
+from mychangsha.schema.tickets import TicketMutation, TicketQuery
 from mychangsha.schema.tourism import TourismQuery
 
 DOCUMENT_CACHE_SIZE = 1024
 
 
 @strawberry.type(description="The root of every read.")
-class Query(IdentityQuery, HospitalQuery, MedicalQuery, GovernmentQuery, TourismQuery):
+class Query(
+    IdentityQuery,
+    HospitalQuery,
+    MedicalQuery,
+    GovernmentQuery,
+    TourismQuery,
+    TicketQuery,
+    EventsQuery,
+):
     node: relay.Node | None = relay.node(description="Any object by its global ID.")
 
 
 @strawberry.type(description="The root of every change.")
-class Mutation(IdentityMutation, HospitalMutation, MedicalMutation, GovernmentMutation):
+class Mutation(
+    IdentityMutation, HospitalMutation, MedicalMutation, GovernmentMutation, TicketMutation
+):
     pass
 
 
 @strawberry.type(description="Live updates over graphql-transport-ws.")
-class Subscription(HospitalSubscription, GovernmentSubscription):
+class Subscription(HospitalSubscription, GovernmentSubscription, CrowdSubscription):
     pass
 
 

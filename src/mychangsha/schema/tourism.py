@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Self
 
 import strawberry
 from strawberry import relay
 
 from mychangsha.integrations.tourism import models
+from mychangsha.resolvers import tickets
 from mychangsha.resolvers import tourism as resolvers
 from mychangsha.schema.common import GeoPoint, GeoPointInput, Info, page_info
+from mychangsha.schema.ticket_slots import TicketSlot
 
 CrowdLevel = strawberry.enum(
     models.CrowdLevel, name="CrowdLevel", description="How full an attraction is right now."
@@ -106,6 +108,14 @@ class AttractionNode(relay.Node):
             self.id
         )
         return None if reading is None else reading.level
+
+    @strawberry.field(
+        description="Timed-entry slots on a day of the booking window (today and 6 days on); "
+        "empty for free walk-in attractions; null with an UPSTREAM_* error if unknown."
+    )
+    async def ticket_slots(self, info: Info, date: date) -> list[TicketSlot] | None:
+        slots = await tickets.ticket_slots(info.context.services, self.id, date)
+        return [TicketSlot.from_domain(slot) for slot in slots]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
 from mychangsha.services import Services
+from mychangsha.sync.events import sync_events
 from mychangsha.sync.government import sync_government
 from mychangsha.sync.hospitals import sync_hospitals
 from mychangsha.sync.tourism import sync_attractions
@@ -20,6 +21,7 @@ JOBS: Mapping[str, SyncJob] = {
     "attractions": sync_attractions,
     "hospitals": sync_hospitals,
     "government": sync_government,
+    "events": sync_events,
 }
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mychangsha.integrations.tourism.models import (
     Attraction,
     CrowdLevel,
     CrowdReading,
+    Event,
+    EventCategory,
     GeoPoint,
     OpeningHours,
     TicketType,
+    Venue,
 )
 
 
@@ -107,3 +110,64 @@ class CrowdJson(_Wire):
 
 class CrowdListJson(_Wire):
     items: list[CrowdJson]
+
+
+_LOCAL_TIME = r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$"
+
+
+class VenueJson(_Wire):
+    name: str
+    address: str = ""
+    location: LocationJson
+    attraction_id: str | None = Field(default=None, alias="attractionId")
+
+
+class EventJson(_Wire):
+    id: str
+    title: str
+    title_en: str | None = Field(default=None, alias="titleEn")
+    category: EventCategory
+    start_date: date = Field(alias="startDate")
+    end_date: date = Field(alias="endDate")
+    daily_start: str | None = Field(default=None, alias="dailyStart", pattern=_LOCAL_TIME)
+    daily_end: str | None = Field(default=None, alias="dailyEnd", pattern=_LOCAL_TIME)
+    venue: VenueJson
+    description: str = ""
+    price_fen: int | None = Field(default=None, alias="priceFen", ge=0)
+    reservation_required: bool = Field(default=False, alias="reservationRequired")
+    updated_at: datetime = Field(alias="updatedAt")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> EventJson:
+        """An event that ends before it starts would vanish from every date-range query."""
+        if self.end_date < self.start_date:
+            raise ValueError(f"event {self.id} ends before it starts")
+        return self
+
+    def to_domain(self) -> Event:
+        """The platform's record as the graph's domain object."""
+        return Event(
+            id=self.id,
+            title=self.title,
+            title_en=self.title_en,
+            category=self.category,
+            start_date=self.start_date,
+            end_date=self.end_date,
+            daily_start=self.daily_start,
+            daily_end=self.daily_end,
+            venue=Venue(
+                name=self.venue.name,
+                address=self.venue.address,
+                location=GeoPoint(lat=self.venue.location.lat, lng=self.venue.location.lng),
+                attraction_id=self.venue.attraction_id,
+            ),
+            description=self.description,
+            price_fen=self.price_fen,
+            reservation_required=self.reservation_required,
+            updated_at=self.updated_at,
+        )
+
+
+class EventPageJson(_Wire):
+    items: list[EventJson]
+    next: str | None = None
