@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from mychangsha.auth.jws import (
     InvalidSignedPayload,
@@ -22,6 +23,7 @@ from mychangsha.auth.jws import (
 )
 from mychangsha.auth.keys import KeyRing
 
+SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 TICKET_TYPE: Final = "ticket+jws"
 # Gates open to a timed slot's visitors a little before the slot begins.
 EARLY_ENTRY: Final = timedelta(minutes=30)
@@ -79,9 +81,16 @@ def describe(claims: Mapping[str, Any]) -> dict[str, Any]:
         "ticket": claims.get("tkn"),
         "visitor": claims.get("vis"),
         "idNumber": claims.get("idm"),
-        "validFrom": claims.get("nbf"),
-        "validUntil": claims.get("exp"),
+        "validFrom": _local(claims.get("nbf")),
+        "validUntil": _local(claims.get("exp")),
     }
+
+
+def _local(seconds: Any) -> str | None:
+    """Epoch seconds as the local time a gate operator reads (Asia/Shanghai)."""
+    if not isinstance(seconds, int | float):
+        return None
+    return datetime.fromtimestamp(seconds, SHANGHAI).isoformat()
 
 
 @dataclass(frozen=True)
