@@ -13,9 +13,12 @@ RUN pip install .
 FROM python:3.11-slim AS runtime
 RUN useradd --system --uid 10001 --home /app mychangsha
 COPY --from=build /opt/venv /opt/venv
+# The operations the app ships: the only documents production runs (TRUSTED_DOCUMENTS_ONLY).
+COPY clients/operations /app/clients/operations
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     ENVIRONMENT=production \
+    TRUSTED_DOCUMENTS_DIR=/app/clients/operations \
     HOST=0.0.0.0 \
     PORT=8000
 WORKDIR /app

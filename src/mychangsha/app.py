@@ -15,19 +15,28 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from mychangsha.cache import redis as redis_cache
+from mychangsha.cache.responses import following
 from mychangsha.ide import ide_routes
 from mychangsha.integrations.errors import UpstreamError
 from mychangsha.middleware import RequestIdMiddleware
+from mychangsha.persisted import persisted_queries
 from mychangsha.resolvers.certificates import DOWNLOAD_PATH, download
 from mychangsha.resolvers.government import WEBHOOK_PATH, WebhookRejected, apply_webhook
 from mychangsha.resolvers.payment_notifications import NotificationRejected, apply_notification
 from mychangsha.resolvers.payment_orders import CALLBACK_PATH
+from mychangsha.response_caching import ResponseCaching
 from mychangsha.schema import build_schema
+from mychangsha.schema.subgraphs import build_subgraph_schema
 from mychangsha.services import Services, open_services
 from mychangsha.settings import Settings
 from mychangsha.storage import mongo
 from mychangsha.sync.crowd_watch import background_crowd_watch
-from mychangsha.sync.scheduler import background_poll, background_sync, run_all
+from mychangsha.sync.scheduler import (
+    background_poll,
+    background_reminders,
+    background_sync,
+    run_all,
+)
 from mychangsha.transport import GraphQLView
 
 log = logging.getLogger(__name__)
@@ -126,7 +135,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # httpx logs every request URL at INFO; some upstream contracts (WeChat's code2session)
     # put secrets in the query string.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    view = GraphQLView(build_schema(), ide=settings.ide_enabled, graphql_path=GRAPHQL_PATH)
+    schema = (
+        build_schema(production=settings.is_production)
+        if settings.subgraph is None
+        else build_subgraph_schema(settings.subgraph, production=settings.is_production)
+    )
+    view = GraphQLView(
+        schema,
+        ide=settings.ide_enabled,
+        persisted=persisted_queries(settings, schema._schema),
+        caching=ResponseCaching(schema._schema) if settings.response_cache else None,
+        graphql_path=GRAPHQL_PATH,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -137,6 +157,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 background_sync(services, settings.catalogue_sync_seconds),
                 background_poll(services, settings.government_poll_seconds),
                 background_crowd_watch(services),
+                background_reminders(services, settings.reminder_poll_seconds),
+                following(services.response_cache),
             ):
                 yield
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -20,6 +21,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     from mychangsha.services import missing_settings
 
+    if args.subgraph:
+        # Every uvicorn worker builds its app from the environment: this is how they all learn.
+        os.environ["SUBGRAPH"] = args.subgraph
     settings = Settings()
     missing = missing_settings(settings)
     if missing:
@@ -53,12 +57,21 @@ def _dev(args: argparse.Namespace) -> int:
 def _seed(args: argparse.Namespace) -> int:
     """Fill the catalogue mirrors from the upstreams; repeating it changes nothing."""
     from mychangsha.services import open_services
-    from mychangsha.sync.scheduler import run_all
+    from mychangsha.sync.scheduler import JOBS, run_all
+
+    unknown = sorted(set(args.catalogues) - set(JOBS))
+    if unknown:
+        print(
+            f"mychangsha seed: unknown {', '.join(unknown)}; known: {', '.join(JOBS)}",
+            file=sys.stderr,
+        )
+        return 2
+    jobs = {name: JOBS[name] for name in args.catalogues} if args.catalogues else JOBS
 
     async def seed() -> dict[str, bool]:
         async with open_services(Settings()) as services:
             await services.ensure_indexes()
-            return await run_all(services)
+            return await run_all(services, jobs)
 
     results = asyncio.run(seed())
     for name, ok in results.items():
@@ -148,6 +161,31 @@ def _export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trusted_documents(args: argparse.Namespace) -> int:
+    """Write the trusted-documents manifest (sha256 hex of each document → document)."""
+    from pathlib import Path
+
+    from mychangsha.trusted import (
+        REPO_OPERATIONS_DIR,
+        ManifestError,
+        encode_manifest,
+        manifest_from_directory,
+    )
+
+    try:
+        manifest = manifest_from_directory(Path(args.operations or REPO_OPERATIONS_DIR))
+    except ManifestError as exc:
+        print(f"mychangsha trusted-documents: {exc}", file=sys.stderr)
+        return 2
+    encoded = encode_manifest(manifest)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(encoded)
+    else:
+        Path(args.output).write_bytes(encoded)
+        print(f"{len(manifest)} trusted documents written to {args.output}", file=sys.stderr)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     root = argparse.ArgumentParser(prog="mychangsha", description=__doc__)
@@ -164,9 +202,15 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--workers", type=int)
+    serve.add_argument(
+        "--subgraph",
+        choices=["identity", "hospital", "government", "tourism"],
+        help="serve one domain as an Apollo Federation v2 subgraph (env SUBGRAPH)",
+    )
     serve.set_defaults(run=_serve)
 
     seed = sub.add_parser("seed", help="mirror the upstream catalogues into MongoDB")
+    seed.add_argument("catalogues", nargs="*", help="only these (default: every catalogue)")
     seed.set_defaults(run=_seed)
 
     simulate = sub.add_parser("simulate", help="run one upstream simulator")
@@ -204,6 +248,14 @@ def parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export-schema", help="print the schema's SDL")
     export.set_defaults(run=_export_schema)
+
+    trusted = sub.add_parser(
+        "trusted-documents",
+        help="write the trusted-documents manifest (sha256 → document) of clients/operations",
+    )
+    trusted.add_argument("--operations", help="directory of .graphql operations")
+    trusted.add_argument("--output", "-o", help="manifest file to write (default: stdout)")
+    trusted.set_defaults(run=_trusted_documents)
     return root
 
 

@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from mychangsha.auth.tokens import AccessClaims, InvalidToken
 from mychangsha.errors import Unauthenticated
+from mychangsha.i18n import Locale, negotiate
 from mychangsha.services import Services
 
 LoaderT = TypeVar("LoaderT", bound=DataLoader[Any, Any])
@@ -51,6 +52,18 @@ def bearer_token(connection: HTTPConnection | None, params: dict[str, Any] | Non
     return token.strip() if scheme.lower() == "bearer" else None
 
 
+def accept_language(connection: HTTPConnection | None, params: dict[str, Any] | None) -> str | None:
+    """The language preference of a request: a websocket init payload's `acceptLanguage`,
+    else the `Accept-Language` header (of the HTTP request or the websocket upgrade).
+
+    The payload wins because a browser's WebSocket API cannot set headers on the upgrade.
+    """
+    raw = params.get("acceptLanguage") if params else None
+    if isinstance(raw, str):
+        return raw
+    return None if connection is None else connection.headers.get("accept-language")
+
+
 @dataclass
 class Context:
     """Built once per request (or websocket connection); DataLoaders never outlive it."""
@@ -65,6 +78,11 @@ class Context:
     def client_ip(self) -> str:
         """Where the request comes from, for per-IP limits and session records."""
         return client_ip(self.connection, self.services.settings.trusted_proxy_hops)
+
+    @property
+    def locale(self) -> Locale:
+        """The language the client's messages and labels are written in (zh-CN unless en)."""
+        return negotiate(accept_language(self.connection, self.connection_params))
 
     @property
     def user_agent(self) -> str | None:

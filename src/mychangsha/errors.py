@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from mychangsha.i18n import msg
+
 CODES = frozenset(
     {
         "UNAUTHENTICATED",
@@ -72,7 +74,7 @@ class RateLimited(GraphError):
 
     def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(
-            f"Too many requests; try again in {retry_after_seconds} s.",
+            msg("Too many requests; try again in {n} s.", n=retry_after_seconds),
             retryAfterSeconds=retry_after_seconds,
         )
         self.retry_after_seconds = retry_after_seconds

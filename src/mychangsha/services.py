@@ -13,7 +13,9 @@ from redis.asyncio import Redis
 from mychangsha.auth.crypto import FieldCipher, InvalidMasterKey
 from mychangsha.auth.identity import Identity, build_identity
 from mychangsha.cache import redis as redis_cache
+from mychangsha.cache.apq import APQStore
 from mychangsha.cache.pubsub import Broadcaster
+from mychangsha.cache.responses import ResponseCache
 from mychangsha.integrations.government import GovernmentClient
 from mychangsha.integrations.hospital.client import HospitalClients
 from mychangsha.integrations.http import UpstreamClient
@@ -34,6 +36,7 @@ from mychangsha.storage.gov_services import GovServiceRepository
 from mychangsha.storage.hospitals import HospitalRepository
 from mychangsha.storage.materials import MaterialStore
 from mychangsha.storage.mongo import Document
+from mychangsha.storage.notifications import NotificationRepository
 from mychangsha.storage.payments import PaymentRepository
 from mychangsha.storage.tickets import TicketOrderRepository
 
@@ -68,6 +71,9 @@ class Services:
     events: EventRepository
     materials: MaterialStore
     broadcaster: Broadcaster
+    response_cache: ResponseCache
+    apq: APQStore
+    notifications: NotificationRepository
 
     async def ensure_indexes(self) -> None:
         """Create every collection's indexes (and the first signing key); idempotent."""
@@ -81,6 +87,7 @@ class Services:
         await self.gov_services.ensure_indexes()
         await self.applications.ensure_indexes()
         await self.events.ensure_indexes()
+        await self.notifications.ensure_indexes()
 
 
 REQUIRED_SETTINGS = ("MONGODB_URI", "REDIS_URL", "MASTER_KEY")
@@ -190,6 +197,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             events=EventRepository(db),
             materials=MaterialStore(db),
             broadcaster=Broadcaster(redis_client),
+            response_cache=ResponseCache(redis_client),
+            apq=APQStore(redis_client),
+            notifications=NotificationRepository(db),
         )
     finally:
         await hospital_clients.aclose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -23,9 +24,28 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1)
+    subgraph: Literal["identity", "hospital", "government", "tourism"] | None = Field(
+        default=None,
+        description="Serve one domain as an Apollo Federation v2 subgraph instead of the graph.",
+    )
 
     graphql_ide: bool | None = Field(
         default=None, description="Serve the GraphQL IDE; defaults to on outside production."
+    )
+    trusted_documents_only: bool | None = Field(
+        default=None,
+        description="Run only the trusted documents (clients/operations); defaults to on in "
+        "production.",
+    )
+    trusted_documents_dir: Path | None = Field(
+        default=None,
+        description="Directory of the trusted .graphql operations; defaults to the checkout's "
+        "clients/operations when present.",
+    )
+    trusted_documents_manifest: Path | None = Field(
+        default=None,
+        description="JSON manifest (sha256 → document) from `mychangsha trusted-documents`; "
+        "wins over the directory.",
     )
 
     master_key: SecretStr | None = Field(
@@ -43,6 +63,12 @@ class Settings(BaseSettings):
     trusted_proxy_hops: int = Field(
         default=0, ge=0, description="How many X-Forwarded-For hops to trust for client IPs."
     )
+    operation_rate_per_ip: int = Field(
+        default=600, ge=1, description="GraphQL operations one client IP may run per minute."
+    )
+    operation_rate_per_citizen: int = Field(
+        default=300, ge=1, description="GraphQL operations one citizen may run per minute."
+    )
 
     tourism_base_url: str = "http://127.0.0.1:8101"
     sms_base_url: str = "http://127.0.0.1:8102"
@@ -54,6 +80,15 @@ class Settings(BaseSettings):
         description="Hospital code → FHIR base URL (JSON); when set, the directory is not read.",
     )
     slot_cache_seconds: float = Field(default=5.0, gt=0, le=30)
+    response_cache: bool = Field(
+        default=True, description="Serve cacheable answers from Redis (and keep them there)."
+    )
+    home_budget_ms: int = Field(
+        default=800,
+        ge=50,
+        le=10_000,
+        description="Time the home feed waits for its sections; a late one is null with an error.",
+    )
     wechat_app_id: str = "wx-mychangsha-dev"
     wechat_app_secret: SecretStr = SecretStr("dev-wechat-secret")
 
@@ -77,6 +112,13 @@ class Settings(BaseSettings):
     government_poll_seconds: float = Field(
         default=60.0, gt=0, le=3600, description="How often to ask for changes webhooks missed."
     )
+    reminder_poll_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        le=3600,
+        description="How often one replica turns tomorrow's appointments, unpaid bills and "
+        "today's tickets into notifications.",
+    )
     upstream_connect_timeout: float = 1.0
     upstream_read_timeout: float = 3.0
     upstream_retries: int = 2
@@ -98,6 +140,14 @@ class Settings(BaseSettings):
     def is_production(self) -> bool:
         """Production hardens defaults (no IDE, no introspection)."""
         return self.environment == "production"
+
+    @property
+    def trusted_only(self) -> bool:
+        """Only trusted documents run in production, unless explicitly set."""
+        if self.trusted_documents_only is None:
+            # A subgraph runs the gateway's query plans; the gateway checks the documents.
+            return self.is_production and self.subgraph is None
+        return self.trusted_documents_only
 
     @property
     def ide_enabled(self) -> bool:

@@ -4,6 +4,12 @@ strawberry answers every result `200 application/json`. The GraphQL-over-HTTP sp
 of a server when the client accepts `application/graphql-response+json`: that media type in
 the answer, and a 4xx status when the request failed before execution (parse, validation,
 variable coercion), which then carries no `data` entry.
+
+Which document a request runs is decided here too, before strawberry sees it: Automatic
+Persisted Queries and the trusted-documents mode (persisted.py), over HTTP and websockets.
+Batched requests (a JSON array of operations) are refused: each operation is its own request
+(HTTP/2 multiplexes them), so rate limits, persisted documents and GET caching stay per
+operation.
 """
 
 from __future__ import annotations
@@ -15,22 +21,37 @@ from cross_web import (
     AsyncHTTPRequestAdapter,
     HTTPException,
 )  # what strawberry's views raise for bad requests
+from graphql.error import GraphQLFormattedError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ErrorMessage,
+    SubscribeMessage,
+)
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from mychangsha.cache.policy import CachePolicy
+from mychangsha.cache.policy import Scope as CacheScope
 from mychangsha.context import Context, bearer_token
 from mychangsha.ide import render_ide_page
+from mychangsha.persisted import NOT_FOUND, PersistedQueries, PersistedQueryError
+from mychangsha.response_caching import EXECUTIONS, CachedAnswer, CacheDecision, ResponseCaching
+from mychangsha.schema.operation_rate_limit import operation_refusal
 from mychangsha.uploads import MAX_MULTIPART_BYTES
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+CACHE_HEADER = "x-mychangsha-cache"
 CSRF_HEADERS = frozenset({"apollo-require-preflight", "x-mychangsha-csrf"})
 APPLICATION_JSON = "application/json"
 
@@ -74,18 +95,77 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
+def _error(message: str, code: str) -> dict[str, object]:
+    return {"message": message, "extensions": {"code": code}}
+
+
 def _error_body(message: str, code: str) -> bytes:
-    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return orjson.dumps({"errors": [_error(message, code)]})
+
+
+class CodedHTTPException(HTTPException):
+    """A request refused before execution, with the error code the client branches on."""
+
+    def __init__(self, status_code: int, reason: str, code: str) -> None:
+        super().__init__(status_code, reason)
+        self.code = code
+
+
+class PersistedWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws under the same document policy as HTTP (hash or trusted text)."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """Resolve the document first; a refused one gets an `error` message and never runs."""
+        view = cast(GraphQLView, self.view)
+        payload = message["payload"]
+        try:
+            query = await view.persisted.resolve(
+                self.context.services.apq, payload.get("query"), payload.get("extensions")
+            )
+        except PersistedQueryError as exc:
+            if self.connection_acknowledged:
+                error: GraphQLFormattedError = {
+                    "message": exc.message,
+                    "extensions": {"code": exc.code},
+                }
+                refused: ErrorMessage = {"id": message["id"], "type": "error", "payload": [error]}
+                await self.send_message(refused)
+                return
+        else:
+            if query is not None:
+                payload["query"] = query
+        await super().handle_subscribe(message)
 
 
 class GraphQLView(GraphQL[Context, None]):
     """strawberry's ASGI view with the spec's content negotiation, orjson and our context."""
 
-    def __init__(self, schema: Any, *, ide: bool, graphql_path: str = "/graphql") -> None:
+    graphql_transport_ws_handler_class = PersistedWSHandler
+
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        ide: bool,
+        persisted: PersistedQueries,
+        caching: ResponseCaching | None = None,
+        graphql_path: str = "/graphql",
+    ) -> None:
+        # The legacy graphql-ws protocol would bypass the trusted-documents check.
+        protocols = (
+            (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+            if persisted.trusted_only
+            else (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)
+        )
         super().__init__(
-            schema, graphql_ide="graphiql" if ide else None, multipart_uploads_enabled=True
+            schema,
+            graphql_ide="graphiql" if ide else None,
+            multipart_uploads_enabled=True,
+            subscription_protocols=protocols,
         )
         self._graphql_path = graphql_path
+        self.persisted = persisted
+        self.caching = caching
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """The request's context over the process-wide services."""
@@ -137,10 +217,70 @@ class GraphQLView(GraphQL[Context, None]):
         """orjson's decode error subclasses json's, so strawberry's 400 handling still applies."""
         return orjson.loads(data)
 
+    def _validate_batch_request(
+        self, request_data: list[GraphQLRequestData], protocol: Any
+    ) -> None:
+        """Batches are refused with a clear answer (see the module docstring for why)."""
+        raise CodedHTTPException(
+            400,
+            "Batched requests are not accepted: send each operation as its own request",
+            "BAD_USER_INPUT",
+        )
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Any,
+    ) -> Any:
+        """Swap in the persisted or trusted document the request names, or refuse it unrun."""
+        if isinstance(request_data, GraphQLRequestData):
+            try:
+                request_data.query = await self.persisted.resolve(
+                    context.services.apq, request_data.query, request_data.extensions
+                )
+            except PersistedQueryError as exc:
+                raise CodedHTTPException(exc.status, exc.message, exc.code) from exc
+            await self._answer_from_cache(request, request_data, context)
+        EXECUTIONS.inc()
+        return await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            root_value=root_value,
+            sub_response=sub_response,
+        )
+
+    async def _answer_from_cache(
+        self, request: Request, request_data: GraphQLRequestData, context: Context
+    ) -> None:
+        """Raise CachedAnswer when a stored answer exists; else note where to keep this one."""
+        if self.caching is None:
+            return
+        decision = await self.caching.decide(
+            context, request_data.query, request_data.operation_name, request_data.variables
+        )
+        if decision is None:
+            return
+        request.state.cache_decision = decision
+        if await operation_refusal(context) is not None:
+            return  # over budget: the engine answers RATE_LIMITED (the verdict is reused)
+        lookup = await context.services.response_cache.get(decision.base, decision.tags)
+        if lookup is None:
+            return  # Redis is away: answer without the cache
+        if lookup.body is not None:
+            raise CachedAnswer(lookup.body, decision)
+        request.state.cache_key = lookup.key
+
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         """Drop `data` from request errors and remember them for the status code."""
+        request.state.answer_clean = not result.errors
         body = process_result(result)
         if is_request_error(result):
             body.pop("data", None)
@@ -156,9 +296,14 @@ class GraphQLView(GraphQL[Context, None]):
         media_type = GRAPHQL_RESPONSE_JSON if negotiated else APPLICATION_JSON
         try:
             response = await self.run(request)
+        except CachedAnswer as hit:
+            response = Response(hit.body, media_type=APPLICATION_JSON)
+            response.headers[CACHE_HEADER] = "hit"
+            _cache_headers(request, response, hit.decision.policy)
         except HTTPException as exc:
             response = self._http_error(request, exc, media_type)
         else:
+            await self._keep_answer(request, response)
             if response.media_type == APPLICATION_JSON or response.headers.get(
                 "content-type", ""
             ).startswith(APPLICATION_JSON):
@@ -167,17 +312,52 @@ class GraphQLView(GraphQL[Context, None]):
                     response.status_code = 400
         await response(scope, receive, send)
 
+    async def _keep_answer(self, request: Request, response: Response) -> None:
+        """Store a clean, cacheable answer; set the GET answer's Cache-Control either way."""
+        decision: CacheDecision | None = getattr(request.state, "cache_decision", None)
+        key: str | None = getattr(request.state, "cache_key", None)
+        clean = getattr(request.state, "answer_clean", False) and response.status_code == 200
+        if decision is not None and clean:
+            if key is not None:
+                services = request.app.state.services
+                await services.response_cache.put(
+                    key, bytes(response.body), decision.policy.max_age
+                )
+                response.headers[CACHE_HEADER] = "miss"
+            _cache_headers(request, response, decision.policy)
+        elif request.method == "GET":
+            response.headers["cache-control"] = "no-store"
+
     @staticmethod
     def _http_error(request: Request, exc: HTTPException, media_type: str) -> Response:
         status = exc.status_code
+        code = exc.code if isinstance(exc, CodedHTTPException) else "BAD_USER_INPUT"
         headers: dict[str, str] = {}
+        if code == NOT_FOUND:
+            # A miss must never be cached by a CDN: the next request registers the document.
+            headers["cache-control"] = "private, no-cache, must-revalidate"
         if request.method == "GET" and "not allowed when using GET" in exc.reason:
             status, headers["allow"] = 405, "POST"
         elif status == 405:
             headers["allow"] = "GET, POST"
         return Response(
-            _error_body(exc.reason, "BAD_USER_INPUT"),
+            _error_body(exc.reason, code),
             status_code=status,
             media_type=f"{media_type}; charset=utf-8",
             headers=headers,
         )
+
+
+def _cache_headers(request: Request, response: Response, policy: CachePolicy) -> None:
+    """Cache-Control from the operation's policy on GET answers, which shared caches may keep.
+
+    Answers vary with the language and the negotiated media type; private ones with the
+    citizen's token, which a shared cache must never serve to someone else.
+    """
+    if request.method != "GET":
+        return
+    response.headers["cache-control"] = policy.cache_control()
+    vary = ["Accept", "Accept-Language"]
+    if policy.scope is CacheScope.PRIVATE:
+        vary.append("Authorization")
+    response.headers["vary"] = ", ".join(vary)

@@ -87,6 +87,53 @@ if wait < 1 then wait = 1 end
 return {0, used, wait}
 """
 
+# KEYS: one sliding log per limit.
+# ARGV: mode ("hit" | "check"), now (µs, "" = server time), a unique token, then for each key
+#       its max_hits, window (µs) and cost.
+# Returns {allowed (0|1), µs until every hit would fit, then each key's hits in its window}.
+# All or nothing: the hits are recorded on every key only when every key has room.
+_SLIDING_LOGS_LUA: Final = """
+local now
+if ARGV[2] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+else
+  now = tonumber(ARGV[2])
+end
+local function num(x) return string.format('%.0f', x) end
+
+local allowed, wait, used = 1, 0, {}
+for i, key in ipairs(KEYS) do
+  local max_hits = tonumber(ARGV[1 + 3 * i])
+  local window = tonumber(ARGV[2 + 3 * i])
+  local cost = tonumber(ARGV[3 + 3 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', num(now - window))
+  used[i] = redis.call('ZCARD', key)
+  if used[i] + cost > max_hits then
+    allowed = 0
+    local index = used[i] + cost - max_hits - 1
+    local oldest = redis.call('ZRANGE', key, index, index, 'WITHSCORES')
+    local key_wait = tonumber(oldest[2]) + window - now
+    if key_wait < 1 then key_wait = 1 end
+    if key_wait > wait then wait = key_wait end
+  end
+end
+if allowed == 1 and ARGV[1] == 'hit' then
+  for i, key in ipairs(KEYS) do
+    local window = tonumber(ARGV[2 + 3 * i])
+    local cost = tonumber(ARGV[3 + 3 * i])
+    for j = 1, cost do
+      redis.call('ZADD', key, num(now), ARGV[3] .. ':' .. j)
+    end
+    redis.call('PEXPIRE', key, num(math.ceil(window / 1000) + 1))
+    used[i] = used[i] + cost
+  end
+end
+local reply = {allowed, wait}
+for i = 1, #KEYS do reply[2 + i] = used[i] end
+return reply
+"""
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -131,12 +178,42 @@ class RateLimiter:
         self._prefix = prefix
         self._clock = clock
         self._script = redis.register_script(_SLIDING_LOG_LUA)
+        self._many_script = redis.register_script(_SLIDING_LOGS_LUA)
 
     async def hit(self, limit: Limit, key: str, *, cost: int = 1) -> Decision:
         """Atomically check and record ``cost`` hits; a refused hit records nothing."""
         if not 1 <= cost <= limit.max_hits:
             raise ValueError(f"cost must be between 1 and max_hits ({limit.max_hits})")
         return await self._run(limit, key, cost=cost, mode="hit")
+
+    async def hit_all(self, hits: Sequence[tuple[Limit, str]]) -> Decision:
+        """One hit on each (limit, key), atomically and in one round trip: all or none.
+
+        For budgets that apply together (per IP and per citizen): a hit refused by one is
+        recorded by none, and ``retry_after`` is when every one of them has room. The
+        decision's ``remaining`` is the smallest left. On Redis trouble the hit is allowed
+        only when every limit fails open.
+        """
+        if not hits:
+            raise ValueError("hit_all needs at least one limit")
+        now = "" if self._clock is None else str(round(self._clock() * _MICROS))
+        args: list[str | int] = ["hit", now, uuid.uuid4().hex]
+        for limit, _ in hits:
+            args += [limit.max_hits, _window_micros(limit), 1]
+        keys = [self.redis_key(limit, key) for limit, key in hits]
+        try:
+            reply = await self._many_script(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            verdicts = [_redis_down(limit, 1, exc) for limit, _ in hits]
+            refused = [d for d in verdicts if not d.allowed]
+            return refused[0] if refused else min(verdicts, key=lambda d: d.remaining)
+        allowed, wait_us, *used = (int(part) for part in reply)
+        remaining = min(
+            max(limit.max_hits - n, 0) for (limit, _), n in zip(hits, used, strict=True)
+        )
+        if allowed:
+            return Decision(allowed=True, remaining=remaining, retry_after=0.0)
+        return Decision(allowed=False, remaining=remaining, retry_after=wait_us / _MICROS)
 
     async def check(self, limit: Limit, key: str) -> Decision:
         """Whether one hit would be allowed now, without recording it."""

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from strawberry import relay
@@ -169,9 +170,9 @@ class AppointmentEntry:
 
 
 async def my_appointments(
-    context: Context, *, status: AppointmentStatus | None
+    context: Context, *, status: AppointmentStatus | None, day: date | None = None
 ) -> list[AppointmentEntry]:
-    """Every appointment booked through the graph for the caller and their family.
+    """Every appointment booked through the graph for the caller and their family (on a day).
 
     One search per hospital involved, all at once; a hospital that fails costs its own rows
     (each carrying the error), never the list.
@@ -179,6 +180,8 @@ async def my_appointments(
     patients = await patients_of(context)
     services = context.services
     bookings = await services.bookings.booked_for([p.id for p in patients])
+    if day is not None:
+        bookings = [b for b in bookings if b.day == day]
     by_hospital: dict[str, list[Booking]] = {}
     for booking in bookings:
         by_hospital.setdefault(booking.hospital_code, []).append(booking)

@@ -18,6 +18,7 @@ from strawberry import relay
 
 from mychangsha.context import Context
 from mychangsha.errors import BadUserInput
+from mychangsha.i18n import msg
 from mychangsha.integrations.tourism.models import CrowdLevel, CrowdReading
 from mychangsha.resolvers.tourism import AttractionByIdLoader
 
@@ -88,7 +89,7 @@ async def attraction_ids(context: Context, global_ids: Sequence[relay.GlobalID])
     events that will never come.
     """
     if not 1 <= len(global_ids) <= MAX_ATTRACTIONS:
-        raise BadUserInput(f"Give 1 to {MAX_ATTRACTIONS} attraction ids.", field=FIELD)
+        raise BadUserInput(msg("Give 1 to {n} attraction ids.", n=MAX_ATTRACTIONS), field=FIELD)
     if any(global_id.type_name != ATTRACTION for global_id in global_ids):
         raise BadUserInput("Not an Attraction id.", field=FIELD)
     ids = list(dict.fromkeys(global_id.node_id for global_id in global_ids))

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from strawberry.dataloader import DataLoader
 
 from mychangsha.errors import BadUserInput
+from mychangsha.i18n import msg
 from mychangsha.integrations.tourism.models import Event, EventCategory
 from mychangsha.resolvers.identity import today_in_changsha
 from mychangsha.resolvers.pagination import PageWindow, window
@@ -48,7 +49,7 @@ def date_range(from_date: date | None, to_date: date | None, today: date) -> tup
     if end < start:
         raise BadUserInput("to is before from", field="to")
     if (end - start).days > MAX_SPAN_DAYS:
-        raise BadUserInput(f"from…to spans more than {MAX_SPAN_DAYS} days", field="to")
+        raise BadUserInput(msg("from…to spans more than {n} days", n=MAX_SPAN_DAYS), field="to")
     return start, end
 
 

@@ -20,6 +20,7 @@ from strawberry import relay
 from mychangsha.auth.permissions import ensure_may_act_for
 from mychangsha.context import Context
 from mychangsha.errors import BadUserInput, Forbidden, NotFound
+from mychangsha.i18n import msg
 from mychangsha.integrations.government.client import (
     InvalidField,
     InvalidMaterials,
@@ -36,6 +37,7 @@ from mychangsha.integrations.government.models import (
 from mychangsha.integrations.government.webhooks import verify_webhook
 from mychangsha.middleware import request_id_var
 from mychangsha.resolvers.identity import FamilyMemberByIdLoader, current_citizen, today_in_changsha
+from mychangsha.resolvers.notifications import notify_application_status
 from mychangsha.resolvers.patients import verified_citizen
 from mychangsha.services import Services
 from mychangsha.storage.applications import ApplicationRecord, TimelineEntry
@@ -175,7 +177,9 @@ async def submit(
     if wrong:
         await services.materials.delete([s.id for s in stored])
         types = "/".join(accepted.get(wrong[0].material_name, ())).upper()
-        return BadMaterial(wrong[0].material_name, f"this material accepts {types} files")
+        return BadMaterial(
+            wrong[0].material_name, msg("this material accepts {types} files", types=types)
+        )
     try:
         application = await services.government.submit(
             service_code=service_code,
@@ -300,6 +304,7 @@ async def apply_status_change(services: Services, change: StatusChange) -> bool:
             "at": change.at.isoformat(),
         },
     )
+    await notify_application_status(services, record, at=change.at)
     return True
 
 

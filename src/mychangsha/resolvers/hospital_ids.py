@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from strawberry import relay
 
 from mychangsha.errors import BadUserInput
+from mychangsha.i18n import msg
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def ref(node_id: str) -> HospitalRef:
 def ref_of(global_id: relay.GlobalID, type_name: str, *, field: str) -> HospitalRef:
     """The reference inside a global id of the expected type."""
     if global_id.type_name != type_name:
-        raise BadUserInput(f"Not a {type_name} id.", field=field)
+        raise BadUserInput(msg("Not a {type} id.", type=type_name), field=field)
     try:
         return ref(global_id.node_id)
     except BadUserInput as exc:

@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 
 from mychangsha.errors import BadUserInput, NotFound
 from mychangsha.geo import GeoPoint
+from mychangsha.i18n import msg
 from mychangsha.integrations.hospital.client import HospitalClient
 from mychangsha.integrations.hospital.models import Department, Doctor, Hospital, Slot
 from mychangsha.resolvers.pagination import PageWindow, window
@@ -159,9 +160,11 @@ async def search_hospitals(
         if near is None:
             raise BadUserInput("radiusKm needs near", field="radiusKm")
         if not 0 < radius_km <= MAX_RADIUS_KM:
-            raise BadUserInput(f"radiusKm must be in (0, {MAX_RADIUS_KM:g}]", field="radiusKm")
+            raise BadUserInput(
+                msg("radiusKm must be in (0, {max:g}]", max=MAX_RADIUS_KM), field="radiusKm"
+            )
     if keyword is not None and len(keyword) > MAX_KEYWORD_LENGTH:
-        raise BadUserInput(f"keyword is longer than {MAX_KEYWORD_LENGTH}", field="keyword")
+        raise BadUserInput(msg("keyword is longer than {n}", n=MAX_KEYWORD_LENGTH), field="keyword")
     page = window(first, after)
     if keyword is not None and not keyword.strip():
         keyword = None
@@ -183,5 +186,5 @@ def check_slot_day(day: date, today: date) -> None:
     """Slots exist from today for the booking horizon; other days are a client mistake."""
     if not 0 <= (day - today).days <= BOOKING_HORIZON_DAYS:
         raise BadUserInput(
-            f"date must be within the next {BOOKING_HORIZON_DAYS} days", field="date"
+            msg("date must be within the next {n} days", n=BOOKING_HORIZON_DAYS), field="date"
         )

@@ -6,8 +6,10 @@ import hashlib
 import re
 from typing import Final
 
+from mychangsha.i18n import msg
+
 _KEY: Final = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
-KEY_RULE: Final = "8 to 64 letters, digits or - _ . :"
+KEY_RULE: Final = msg("8 to 64 letters, digits or - _ . :")
 
 
 def is_valid_key(key: str) -> bool:

@@ -26,6 +26,7 @@ from mychangsha.auth.ratelimit import Limit
 from mychangsha.auth.sessions import InvalidRefreshToken, SessionGrant
 from mychangsha.context import Context
 from mychangsha.errors import NotFound, RateLimited, Unauthenticated
+from mychangsha.i18n import msg
 from mychangsha.integrations.realname.client import RealNameResult
 from mychangsha.integrations.wechat.client import WechatCodeRejected
 from mychangsha.services import Services
@@ -160,7 +161,9 @@ def _phone(raw: str) -> str | InvalidInput:
     try:
         return normalize_phone(raw)
     except InvalidPhone as exc:
-        return InvalidInput("phone", f"Not a mainland mobile number: {exc.reason}.")
+        return InvalidInput(
+            "phone", msg("Not a mainland mobile number: {reason}.", reason=exc.reason)
+        )
 
 
 async def request_code(context: Context, phone: str) -> CodeSent | Limited | InvalidInput:
@@ -254,7 +257,7 @@ def _id_number(raw: str, field: str = "idNumber") -> IdNumber | InvalidInput:
     try:
         return parse_id_number(raw, today=today_in_changsha())
     except InvalidIdNumber as exc:
-        return InvalidInput(field, f"Not a valid ID number: {exc.reason}.")
+        return InvalidInput(field, msg("Not a valid ID number: {reason}.", reason=exc.reason))
 
 
 async def verify_real_name(
@@ -307,7 +310,9 @@ async def add_family_member(
             birth_date=parsed.birth_date,
         )
     except FamilyFull:
-        return FamilyRejected("FAMILY_FULL", f"At most {MAX_FAMILY_MEMBERS} family members.")
+        return FamilyRejected(
+            "FAMILY_FULL", msg("At most {n} family members.", n=MAX_FAMILY_MEMBERS)
+        )
     except AlreadyInFamily:
         return FamilyRejected("ALREADY_IN_FAMILY", "This person is already in your family.")
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from strawberry.relay.utils import from_base64, to_base64
 
 from mychangsha.errors import BadUserInput
+from mychangsha.i18n import msg
 
 CURSOR_PREFIX = "arrayconnection"
 MAX_PAGE = 100
@@ -32,7 +33,7 @@ class PageWindow:
 def window(first: int, after: str | None) -> PageWindow:
     """Validate `first`/`after` and turn them into an offset window."""
     if not 1 <= first <= MAX_PAGE:
-        raise BadUserInput(f"first must be between 1 and {MAX_PAGE}", field="first")
+        raise BadUserInput(msg("first must be between 1 and {n}", n=MAX_PAGE), field="first")
     if after is None:
         return PageWindow(offset=0, first=first)
     try:

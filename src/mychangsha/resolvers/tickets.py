@@ -20,6 +20,7 @@ from strawberry import relay
 from mychangsha.auth.ticket_codes import EARLY_ENTRY, TicketCode, mask_name, sign_ticket
 from mychangsha.context import Context
 from mychangsha.errors import BadUserInput, NotFound
+from mychangsha.i18n import msg
 from mychangsha.integrations.errors import UpstreamNotFound
 from mychangsha.integrations.payment import PayChannel
 from mychangsha.integrations.tourism.reservation_models import (
@@ -136,7 +137,7 @@ async def ticket_slots(services: Services, attraction_id: str, day: date) -> lis
     today = today_in_changsha()
     if not today <= day <= today + timedelta(days=BOOKING_DAYS_AHEAD):
         raise BadUserInput(
-            f"date must be from today to {BOOKING_DAYS_AHEAD} days ahead.", field="date"
+            msg("date must be from today to {n} days ahead.", n=BOOKING_DAYS_AHEAD), field="date"
         )
     try:
         return await services.reservations.slots(attraction_id, day)

@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from mychangsha.errors import BadUserInput
 from mychangsha.geo import GeoPoint
+from mychangsha.i18n import msg
 from mychangsha.integrations.tourism.models import Attraction, CrowdReading
 from mychangsha.resolvers.pagination import PageWindow, window
 from mychangsha.services import Services
@@ -57,9 +58,11 @@ def _check_search(near: GeoPoint | None, radius_km: float | None, keyword: str |
         if near is None:
             raise BadUserInput("radiusKm needs near", field="radiusKm")
         if not 0 < radius_km <= MAX_RADIUS_KM:
-            raise BadUserInput(f"radiusKm must be in (0, {MAX_RADIUS_KM:g}]", field="radiusKm")
+            raise BadUserInput(
+                msg("radiusKm must be in (0, {max:g}]", max=MAX_RADIUS_KM), field="radiusKm"
+            )
     if keyword is not None and len(keyword) > MAX_KEYWORD_LENGTH:
-        raise BadUserInput(f"keyword is longer than {MAX_KEYWORD_LENGTH}", field="keyword")
+        raise BadUserInput(msg("keyword is longer than {n}", n=MAX_KEYWORD_LENGTH), field="keyword")
 
 
 async def search_attractions(

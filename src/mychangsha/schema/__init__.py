@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from functools import cache
 
 import strawberry
+from graphql import ASTValidationRule
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 
+from mychangsha.schema.cost_limit import QueryCostLimit
 from mychangsha.schema.crowd import CrowdSubscription
 from mychangsha.schema.errors import GraphSchema
 from mychangsha.schema.events import EventsQuery
@@ -22,10 +27,18 @@ from mychangsha.schema.government import (
     GovernmentQuery,
     GovernmentSubscription,
 )
+from mychangsha.schema.home import HomeQuery
 from mychangsha.schema.hospital import HospitalMutation, HospitalQuery, HospitalSubscription
 from mychangsha.schema.identity import IdentityMutation, IdentityQuery
-from mychangsha.schema.limits import MAX_TOKENS, RULES
+from mychangsha.schema.limits import MAX_TOKENS, PRODUCTION_RULES, RULES
 from mychangsha.schema.medical import MedicalMutation, MedicalQuery
+from mychangsha.schema.notifications import (
+    NotificationMutation,
+    NotificationQuery,
+    NotificationSubscription,
+)
+from mychangsha.schema.operation_rate_limit import OperationRateLimit
+from mychangsha.schema.search import SearchQuery
 from mychangsha.schema.tickets import TicketMutation, TicketQuery
 from mychangsha.schema.tourism import TourismQuery
 
@@ -41,34 +54,73 @@ class Query(
     TourismQuery,
     TicketQuery,
     EventsQuery,
+    HomeQuery,
+    NotificationQuery,
+    SearchQuery,
 ):
     node: relay.Node | None = relay.node(description="Any object by its global ID.")
 
 
 @strawberry.type(description="The root of every change.")
 class Mutation(
-    IdentityMutation, HospitalMutation, MedicalMutation, GovernmentMutation, TicketMutation
+    IdentityMutation,
+    HospitalMutation,
+    MedicalMutation,
+    GovernmentMutation,
+    TicketMutation,
+    NotificationMutation,
 ):
     pass
 
 
 @strawberry.type(description="Live updates over graphql-transport-ws.")
-class Subscription(HospitalSubscription, GovernmentSubscription, CrowdSubscription):
+class Subscription(
+    HospitalSubscription, GovernmentSubscription, CrowdSubscription, NotificationSubscription
+):
     pass
 
 
+def _extensions(
+    rules: list[type[ASTValidationRule]],
+) -> tuple[type[SchemaExtension] | Callable[[], SchemaExtension], ...]:
+    """The per-request extensions; order matters: the rate and cost limits read the errors
+    ValidationCache has set."""
+    return (
+        lambda: MaxTokensLimiter(MAX_TOKENS),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: AddValidationRules(rules),
+        OperationRateLimit,
+        QueryCostLimit,
+    )
+
+
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    """The one schema object of the process (its caches are shared by all requests).
+
+    Production refuses introspection and hides field suggestions.
+    """
+    return _schema(production)
+
+
 @cache
-def build_schema() -> strawberry.Schema:
-    """The one schema object of the process (its caches are shared by all requests)."""
+def _schema(production: bool) -> strawberry.Schema:
+    """One object per variant, however the caller spells the argument.
+
+    strawberry cannot convert the same types into a second schema, so the production variant
+    is a copy of the one schema with its own extensions (rule lists built once, see
+    schema/limits.py) sharing the converted types.
+    """
+    if production:
+        variant = copy.copy(_schema(False))
+        assert isinstance(variant, GraphSchema)
+        variant.extensions = _extensions(PRODUCTION_RULES)
+        variant.hide_suggestions = True
+        return variant
     return GraphSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True),
-        extensions=[
-            lambda: MaxTokensLimiter(MAX_TOKENS),
-            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-            lambda: AddValidationRules(RULES),
-        ],
+        extensions=_extensions(RULES),
     )

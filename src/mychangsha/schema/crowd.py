@@ -12,12 +12,14 @@ from strawberry import relay
 from mychangsha.resolvers import crowd as resolvers
 from mychangsha.resolvers.tourism import AttractionByIdLoader
 from mychangsha.schema.common import Info
+from mychangsha.schema.localized import label_of
 from mychangsha.schema.tourism import AttractionNode, CrowdLevel
 
 
 @strawberry.type(description="An attraction's crowd level moved to another level.")
 class CrowdLevelChange:
     level: CrowdLevel  # type: ignore[valid-type]
+    level_label: str = label_of("level", description="How full now, in words.")
     previous_level: CrowdLevel  # type: ignore[valid-type]
     visitors: int
     capacity: int

@@ -12,6 +12,7 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from mychangsha.errors import BadUserInput
+from mychangsha.i18n import msg
 from mychangsha.integrations.government import models
 from mychangsha.resolvers import certificates as certs
 from mychangsha.resolvers import government as resolvers
@@ -19,6 +20,7 @@ from mychangsha.resolvers.pagination import window
 from mychangsha.resolvers.patients import NeedsVerification
 from mychangsha.schema.common import Info, page_info
 from mychangsha.schema.identity import UserError, VerificationRequired
+from mychangsha.schema.localized import label_of
 from mychangsha.schema.mutation_limits import mutation
 from mychangsha.storage.applications import ApplicationRecord
 from mychangsha.storage.materials import IncomingMaterial, UploadedFile
@@ -192,6 +194,7 @@ class ApplicationStatus(enum.Enum):
 @strawberry.type(description="One step of an application's timeline.")
 class ApplicationStep:
     status: ApplicationStatus
+    status_label: str = label_of("status", description="The status, in words.")
     at: datetime
     note: str | None
 
@@ -202,6 +205,7 @@ class Application(relay.Node):
     number: str | None = strawberry.field(description="The platform's 办件编号.")
     title: str
     status: ApplicationStatus
+    status_label: str = label_of("status", description="The status, in words.")
     timeline: list[ApplicationStep]
     created_at: datetime
     updated_at: datetime
@@ -310,6 +314,7 @@ class ApplicationStatusChange:
     application_id: relay.GlobalID
     number: str | None
     status: ApplicationStatus
+    status_label: str = label_of("status", description="The new status, in words.")
     previous_status: ApplicationStatus | None
     at: datetime
 
@@ -338,7 +343,7 @@ def _code(global_id: relay.GlobalID | None, type_name: str) -> str | None:
     if global_id is None:
         return None
     if global_id.type_name != type_name:
-        raise BadUserInput(f"Not a {type_name} id.")
+        raise BadUserInput(msg("Not a {type} id.", type=type_name))
     return global_id.node_id
 
 

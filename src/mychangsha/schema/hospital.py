@@ -19,7 +19,15 @@ from mychangsha.resolvers.pagination import window
 from mychangsha.resolvers.patients import NeedsVerification
 from mychangsha.schema.common import GeoPoint, GeoPointInput, Info, page_info
 from mychangsha.schema.identity import InvalidInput, UserError, VerificationRequired
+from mychangsha.schema.localized import label_of
 from mychangsha.schema.mutation_limits import mutation
+from mychangsha.schema.nearby import (
+    DEFAULT_NEARBY,
+    NEARBY_DESCRIPTION,
+    FirstNearby,
+    attractions_near,
+)
+from mychangsha.schema.tourism import AttractionNode
 
 
 @strawberry.type(description="A clinic session of a doctor with numbered places.")
@@ -184,6 +192,12 @@ class Hospital(relay.Node):
         found = await info.context.loader(resolvers.DepartmentsByHospitalLoader).load(self.code)
         return [Department.from_domain(d) for d in found]
 
+    @strawberry.field(description=NEARBY_DESCRIPTION)
+    async def nearby_attractions(
+        self, info: Info, first: FirstNearby = DEFAULT_NEARBY
+    ) -> list[AttractionNode] | None:
+        return await attractions_near(info, self.location, first)
+
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
@@ -239,6 +253,7 @@ class AppointmentStatus(enum.Enum):
 class Appointment(relay.Node):
     id: relay.NodeID[str]
     status: AppointmentStatus
+    status_label: str = label_of("status", description="The status, in words.")
     start: datetime
     end: datetime
     patient_name: str | None

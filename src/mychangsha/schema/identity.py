@@ -15,8 +15,10 @@ from mychangsha.auth import otp
 from mychangsha.auth.idcard import mask_id_number, mask_phone, parse_id_number
 from mychangsha.auth.permissions import IsAuthenticated, MinVerificationLevel, may_act_for
 from mychangsha.errors import BadUserInput, Forbidden
+from mychangsha.i18n import msg
 from mychangsha.resolvers import identity as resolvers
 from mychangsha.schema.common import Info
+from mychangsha.schema.localized import label_of, localized_message
 from mychangsha.schema.mutation_limits import mutation
 from mychangsha.storage.citizens import CitizenRecord, FamilyMemberRecord
 
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 @strawberry.interface(description="An expected failure a client shows to the citizen.")
 class UserError:
-    message: str
+    message: str = localized_message(description="What to tell the citizen, in their language.")
 
 
 @strawberry.type(description="Too many attempts; try again after retryAfterSeconds.")
@@ -113,6 +115,7 @@ class FamilyMember(relay.Node):
     id: relay.NodeID[str]
     name: str
     relation: FamilyRelation
+    relation_label: str = label_of("relation", description="The relation, in words.")
     masked_id_number: str
     age: int
     is_minor: bool
@@ -174,6 +177,7 @@ class FamilyMember(relay.Node):
 class ConsentRequest:
     family_member_id: relay.GlobalID
     relation: FamilyRelation
+    relation_label: str = label_of("relation", description="The relation, in words.")
     name_as_entered: str
     granted: bool
     requested_at: datetime
@@ -269,7 +273,7 @@ class AuthSession:
 )
 class PhoneBindingRequired:
     binding_token: str
-    message: str = "Confirm your phone number to finish signing in."
+    message: str = localized_message(default=msg("Confirm your phone number to finish signing in."))
 
 
 @strawberry.type(description="The family member was removed.")
@@ -302,7 +306,7 @@ FamilyMemberAddResult = Annotated[
 
 def _limited(outcome: otp.Limited) -> RateLimited:
     return RateLimited(
-        message=f"Too many attempts; try again in {outcome.retry_after} s.",
+        message=msg("Too many attempts; try again in {n} s.", n=outcome.retry_after),
         retry_after_seconds=outcome.retry_after,
     )
 

@@ -17,6 +17,7 @@ from mychangsha.resolvers.hospital_ids import HospitalRef, ref, ref_of
 from mychangsha.resolvers.pagination import window
 from mychangsha.schema.common import Info, page_info
 from mychangsha.schema.identity import UserError
+from mychangsha.schema.localized import label_of
 from mychangsha.schema.mutation_limits import mutation
 from mychangsha.storage.audit import DataAccess
 from mychangsha.storage.payments import PaymentOrder as DomainPaymentOrder
@@ -43,6 +44,7 @@ class ReportCategory(enum.Enum):
 class Report(relay.Node):
     id: relay.NodeID[str]
     category: ReportCategory
+    category_label: str = label_of("category", description="Lab or imaging, in words.")
     name: str
     status: str
     effective: datetime | None
@@ -147,6 +149,7 @@ class Bill(relay.Node):
     hospital_code: str
     number: str | None
     status: BillStatus
+    status_label: str = label_of("status", description="The status, in words.")
     total_fen: int
     issued: datetime | None
     lines: list[BillLine]

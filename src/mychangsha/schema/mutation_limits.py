@@ -16,6 +16,7 @@ from strawberry.extensions import FieldExtension
 
 from mychangsha.auth.ratelimit import Limit
 from mychangsha.errors import RateLimited
+from mychangsha.schema.cache_invalidation import InvalidatesCachedAnswers
 
 PER_IP = Limit("mutation.ip", max_hits=120, window_seconds=60, fail_open=True)
 PER_CITIZEN = Limit("mutation.citizen", max_hits=60, window_seconds=60, fail_open=True)
@@ -49,5 +50,8 @@ class MutationRateLimit(FieldExtension):
 
 
 def mutation(*, description: str) -> Any:
-    """`strawberry.mutation` with the mutation rate limits attached."""
-    return strawberry.mutation(description=description, extensions=[MutationRateLimit()])
+    """`strawberry.mutation` with the rate limits and the cache invalidation attached."""
+    return strawberry.mutation(
+        description=description,
+        extensions=[MutationRateLimit(), InvalidatesCachedAnswers()],
+    )

@@ -12,6 +12,7 @@ from strawberry import relay
 
 from mychangsha.auth.ticket_codes import EARLY_ENTRY
 from mychangsha.errors import BadUserInput
+from mychangsha.i18n import msg
 from mychangsha.integrations.payment import PayChannel as DomainPayChannel
 from mychangsha.resolvers import tickets as resolvers
 from mychangsha.resolvers.pagination import window
@@ -19,6 +20,7 @@ from mychangsha.resolvers.patients import NeedsVerification
 from mychangsha.resolvers.tourism import AttractionByIdLoader
 from mychangsha.schema.common import Info, page_info
 from mychangsha.schema.identity import InvalidInput, UserError, VerificationRequired
+from mychangsha.schema.localized import label_of
 from mychangsha.schema.medical import PayChannel, PaymentOrder, PaymentUnavailable
 from mychangsha.schema.mutation_limits import mutation
 from mychangsha.schema.tourism import AttractionNode
@@ -52,6 +54,7 @@ class Ticket:
 class TicketOrder(relay.Node):
     id: relay.NodeID[str]
     status: TicketStatus
+    status_label: str = label_of("status", description="The status, in words.")
     ticket_name: str
     date: date
     start: str = strawberry.field(description="Local time HH:MM (Asia/Shanghai).")
@@ -193,7 +196,7 @@ TicketPayResult = Annotated[
 
 def _order_id(id: relay.GlobalID, field: str) -> str:
     if id.type_name != "TicketOrder":
-        raise BadUserInput(f"{field} must be a TicketOrder id.", field=field)
+        raise BadUserInput(msg("{field} must be a TicketOrder id.", field=field), field=field)
     return id.node_id
 
 
@@ -204,7 +207,7 @@ def _reserve_result(outcome: resolvers.ReserveOutcome) -> TicketReserveResult:
         return QuotaExhausted(message="Not enough places left.", remaining=outcome.remaining)
     if isinstance(outcome, resolvers.TooManyVisitors):
         return VisitorLimitExceeded(
-            message=f"At most {outcome.maximum} visitors per reservation.",
+            message=msg("At most {n} visitors per reservation.", n=outcome.maximum),
             max_visitors=outcome.maximum,
         )
     if isinstance(outcome, resolvers.AlreadyHoldsTicket):

@@ -13,6 +13,7 @@ from mychangsha.integrations.tourism import models
 from mychangsha.resolvers import tickets
 from mychangsha.resolvers import tourism as resolvers
 from mychangsha.schema.common import GeoPoint, GeoPointInput, Info, page_info
+from mychangsha.schema.localized import label_of
 from mychangsha.schema.ticket_slots import TicketSlot
 
 CrowdLevel = strawberry.enum(
@@ -38,6 +39,7 @@ class TicketType:
 @strawberry.type(description="A live crowd reading, never more than a minute old.")
 class Crowd:
     level: CrowdLevel  # type: ignore[valid-type]
+    level_label: str = label_of("level", description="How full, in words.")
     visitors: int
     capacity: int
     updated_at: datetime

@@ -68,11 +68,13 @@ class BookingRepository:
         self._guards: AsyncCollection[Document] = db.get_collection("booking_guards")
 
     async def ensure_indexes(self) -> None:
-        """Records are keyed by (citizen, key) in `_id`; look-ups by patient and appointment."""
+        """Records are keyed by (citizen, key) in `_id`; look-ups by patient, appointment, day."""
         await self._bookings.create_index([("patient_id", ASCENDING), ("day", ASCENDING)])
         await self._bookings.create_index(
             [("hospital_code", ASCENDING), ("appointment_id", ASCENDING)]
         )
+        await self._bookings.create_index([("day", ASCENDING), ("state", ASCENDING)])
+        await self._bookings.create_index([("created_at", ASCENDING)])
 
     async def claim(
         self,
@@ -156,6 +158,20 @@ class BookingRepository:
         cursor = self._bookings.find(
             {"patient_id": {"$in": list(patient_ids)}, "appointment_id": {"$ne": None}}
         ).sort("created_at", -1)
+        return [_booking(doc) async for doc in cursor]
+
+    async def booked_on(self, day: date) -> list[Booking]:
+        """Every booking the hospitals confirmed for a day and nobody cancelled: reminders."""
+        cursor = self._bookings.find(
+            {"day": day.isoformat(), "state": BookingState.BOOKED.value}
+        ).sort("_id", ASCENDING)
+        return [_booking(doc) async for doc in cursor]
+
+    async def booked_since(self, since: datetime) -> list[Booking]:
+        """Confirmed bookings made since a moment: whose bills are worth asking about."""
+        cursor = self._bookings.find(
+            {"created_at": {"$gte": since}, "appointment_id": {"$ne": None}}
+        ).sort("_id", ASCENDING)
         return [_booking(doc) async for doc in cursor]
 
     async def hospitals_for(self, patient_ids: Sequence[str]) -> dict[str, set[str]]:

@@ -19,6 +19,7 @@ from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mychangsha.i18n import msg
 from mychangsha.storage.mongo import Document
 from mychangsha.uploads import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, SNIFF_BYTES, sniff
 
@@ -74,7 +75,7 @@ class MaterialStore:
     ) -> list[StoredMaterial]:
         """Store a whole batch, or nothing: UploadRejected after cleaning up."""
         if len(materials) > MAX_FILES:
-            raise UploadRejected("materials", f"at most {MAX_FILES} files per application")
+            raise UploadRejected("materials", msg("at most {n} files per application", n=MAX_FILES))
         stored: list[StoredMaterial] = []
         budget = MAX_TOTAL_BYTES
         try:

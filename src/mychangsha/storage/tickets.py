@@ -92,6 +92,7 @@ class TicketOrderRepository:
         )
         await self._orders.create_index([("reservation_id", ASCENDING)], unique=True)
         await self._orders.create_index([("citizen_id", ASCENDING), ("starts_at", DESCENDING)])
+        await self._orders.create_index([("day", ASCENDING), ("status", ASCENDING)])
 
     async def by_key(self, citizen_id: str, idempotency_key: str) -> TicketOrder | None:
         """The order a citizen made with a key, if any."""
@@ -141,6 +142,14 @@ class TicketOrderRepository:
             .skip(offset)
             .limit(limit)
         )
+        return [_order(doc) async for doc in cursor]
+
+    async def confirmed_on(self, day: str, *, citizen_id: str | None = None) -> list[TicketOrder]:
+        """Confirmed orders for a local day (YYYY-MM-DD), of one citizen or of everyone."""
+        query: dict[str, Any] = {"day": day, "status": TicketOrderStatus.CONFIRMED.value}
+        if citizen_id is not None:
+            query["citizen_id"] = citizen_id
+        cursor = self._orders.find(query).sort([("starts_at", ASCENDING), ("_id", ASCENDING)])
         return [_order(doc) async for doc in cursor]
 
     async def overdue(self, citizen_id: str, now: datetime) -> list[TicketOrder]:

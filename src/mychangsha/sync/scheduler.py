@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 
+from mychangsha.schema import cache_hints
 from mychangsha.services import Services
 from mychangsha.sync.events import sync_events
 from mychangsha.sync.government import sync_government
@@ -25,6 +26,15 @@ JOBS: Mapping[str, SyncJob] = {
 }
 
 
+# The cached answers each mirror feeds: a sync ends them (it may have changed anything).
+CATALOGUE_TAGS: Mapping[str, tuple[str, ...]] = {
+    "attractions": (cache_hints.ATTRACTIONS,),
+    "hospitals": (cache_hints.HOSPITALS,),
+    "government": (cache_hints.GOV_CATALOGUE,),
+    "events": (cache_hints.EVENTS,),
+}
+
+
 async def run_job(services: Services, name: str, job: SyncJob) -> bool:
     """Run one job; a failing upstream is logged, never fatal: the mirror stays as it was."""
     try:
@@ -33,6 +43,7 @@ async def run_job(services: Services, name: str, job: SyncJob) -> bool:
         log.exception("catalogue sync %s failed; serving the existing mirror", name)
         return False
     log.info("catalogue sync %s: %s", name, outcome)
+    await services.response_cache.invalidate(CATALOGUE_TAGS.get(name, ()))
     return True
 
 
@@ -89,6 +100,36 @@ async def poll_applications_forever(services: Services, interval: float) -> None
             else:
                 if applied:
                     log.info("application poll applied %d missed change(s)", applied)
+
+
+async def remind_forever(services: Services, interval: float) -> None:
+    """The reminder jobs (sync/reminders.py), each once per period across replicas."""
+    from mychangsha.sync.reminders import REMINDER_JOBS
+
+    while True:
+        await asyncio.sleep(interval)
+        for name, job in REMINDER_JOBS.items():
+            if not await _claim_period(services, f"reminders:{name}", interval * 0.9):
+                continue
+            try:
+                created = await job(services)
+            except Exception:
+                log.exception("reminder job %s failed; the next period tries again", name)
+            else:
+                if created:
+                    log.info("reminder job %s created %d notification(s)", name, created)
+
+
+@contextlib.asynccontextmanager
+async def background_reminders(services: Services, interval: float) -> AsyncIterator[None]:
+    """Run the reminder jobs while the block runs."""
+    task = asyncio.create_task(remind_forever(services, interval), name="reminders")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @contextlib.asynccontextmanager

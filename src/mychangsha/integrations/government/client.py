@@ -36,6 +36,7 @@ from mychangsha.integrations.government.models import (
     GovService,
     LifeEvent,
     MaterialFile,
+    Notice,
 )
 from mychangsha.integrations.government.webhooks import (
     InvalidWebhook,
@@ -52,6 +53,7 @@ from mychangsha.integrations.government.wire import (
     DepartmentListJson,
     ErrorJson,
     LifeEventListJson,
+    NoticeListJson,
     ServiceJson,
     ServicePageJson,
 )
@@ -163,6 +165,10 @@ def _since(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds")
 
 
+NOTICE_CACHE_SECONDS = 300.0
+NOTICE_STALE_SECONDS = 86_400.0  # an old notice beats none when the platform is down
+
+
 class GovernmentClient:
     """The government platform's API as domain calls; the upstream client owns transport."""
 
@@ -199,6 +205,16 @@ class GovernmentClient:
         """The life events the catalogue is browsed by."""
         body = await self._upstream.get_json("/v1/life-events")
         return [item.to_domain() for item in self._parse(LifeEventListJson, body).items]
+
+    async def notices(self, limit: int) -> list[Notice]:
+        """The latest public notices, newest first; cached, they change a few times a day."""
+        body = await self._upstream.get_json(
+            "/v1/notices",
+            {"limit": str(limit)},
+            cache_ttl=NOTICE_CACHE_SECONDS,
+            stale_ttl=NOTICE_STALE_SECONDS,
+        )
+        return [item.to_domain() for item in self._parse(NoticeListJson, body).items]
 
     async def departments(self) -> list[GovDepartment]:
         """The departments, with the short names citizens search by."""

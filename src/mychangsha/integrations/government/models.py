@@ -141,6 +141,18 @@ class LifeEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """A public notice of the platform (通知公告), shown to everyone on the home screen."""
+
+    id: str
+    category: str
+    department: str
+    title: str
+    summary: str
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class GovDepartment:
     """A department offering services, with the short name citizens use (人社局)."""
 

@@ -23,6 +23,7 @@ from mychangsha.integrations.government.models import (
     GovService,
     LifeEvent,
     Material,
+    Notice,
     ServiceRef,
     StatusChange,
     SupplementRequest,
@@ -168,6 +169,25 @@ class LifeEventJson(_Wire):
 
 class LifeEventListJson(_Wire):
     items: list[LifeEventJson]
+
+
+class NoticeJson(_Wire):
+    id: str
+    category: str
+    department: str
+    title: str
+    summary: str
+    published_at: datetime = Field(alias="publishedAt")
+
+    def to_domain(self) -> Notice:
+        """The notice as a domain object."""
+        return Notice(
+            self.id, self.category, self.department, self.title, self.summary, self.published_at
+        )
+
+
+class NoticeListJson(_Wire):
+    items: list[NoticeJson]
 
 
 class DepartmentJson(_Wire):

@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 from mychangsha.simulators.base import SimulatorClock, create_simulator_app, system_clock
 from mychangsha.simulators.government.admin import GovernmentAdmin
 from mychangsha.simulators.government.errors import GovError, gov_error_handler
+from mychangsha.simulators.government.notices import NoticesApi
 from mychangsha.simulators.government.openapi import openapi_document
 from mychangsha.simulators.government.routes import GovernmentApi
 from mychangsha.simulators.government.state import GovernmentState
@@ -64,7 +65,7 @@ def create_app(
     api = GovernmentApi(state)
     app = create_simulator_app(
         NAME,
-        api.routes(),
+        [*api.routes(), *NoticesApi(state).routes()],
         openapi_document(),
         on_reset=state.reset,
         admin_routes=GovernmentAdmin(state).routes(),

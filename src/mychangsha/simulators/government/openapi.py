@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from mychangsha.simulators.government.notices import NOTICE_SCHEMAS, notice_paths
 from mychangsha.simulators.government.openapi_admin import ADMIN_SCHEMAS, admin_paths
 from mychangsha.simulators.government.openapi_applications import (
     APPLICATION_SCHEMAS,
@@ -184,8 +185,16 @@ def openapi_document() -> dict[str, Any]:
             **_catalogue_paths(),
             **application_paths(),
             **_certificate_paths(),
+            **notice_paths(),
             **admin_paths(),
         },
         "webhooks": _webhooks(),
-        "components": {"schemas": {**CATALOGUE_SCHEMAS, **APPLICATION_SCHEMAS, **ADMIN_SCHEMAS}},
+        "components": {
+            "schemas": {
+                **CATALOGUE_SCHEMAS,
+                **APPLICATION_SCHEMAS,
+                **ADMIN_SCHEMAS,
+                **NOTICE_SCHEMAS,
+            }
+        },
     }

@@ -1,0 +1,142 @@
+"""What the home screen means: the citizen's to-dos, notices and recommendations at once.
+
+Every section resolves concurrently and independently under one time budget: an upstream
+that is down or slow costs its own section (null, with a coded error), never the screen.
+Each upstream is asked at most once per screen: bills and appointments once per hospital,
+notices once (cached), crowd levels once (cached); the rest is the graph's own data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar
+
+from mychangsha.context import Context
+from mychangsha.geo import GeoPoint
+from mychangsha.integrations.errors import UpstreamTimeout
+from mychangsha.integrations.government.models import ApplicationStatus, Notice
+from mychangsha.integrations.hospital.models import Appointment, Bill, BillStatus
+from mychangsha.integrations.tourism.models import Attraction, CrowdLevel
+from mychangsha.resolvers import appointments, billing
+from mychangsha.resolvers.identity import current_citizen, today_in_changsha
+from mychangsha.resolvers.tourism import CrowdReadingByAttractionIdLoader
+from mychangsha.storage.applications import ApplicationRecord
+from mychangsha.storage.tickets import TicketOrder
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+NOTICE_COUNT: Final = 5
+MAX_RECOMMENDATIONS: Final = 10
+_CROWD_RANK: Final = {CrowdLevel.COMFORTABLE: 0, CrowdLevel.BUSY: 1, CrowdLevel.CROWDED: 2}
+_LEVEL_RANK: Final = {"5A": 0, "4A": 1}
+
+
+def _forget_late_result(task: asyncio.Future[Any]) -> None:
+    """A section that answered after the screen left: its outcome no longer matters."""
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("late home section failed: %r", task.exception())
+
+
+@dataclass
+class HomeFeed:
+    """One screen's sections, sharing a deadline set when the screen was asked for."""
+
+    context: Context
+    deadline: float = field(default=0.0)
+
+    @classmethod
+    def start(cls, context: Context) -> HomeFeed:
+        """A feed whose sections must all be done within the configured budget from now."""
+        budget = context.services.settings.home_budget_ms / 1000
+        return cls(context=context, deadline=time.monotonic() + budget)
+
+    async def within_budget(self, section: str, work: Awaitable[T]) -> T:
+        """The section's result, or UPSTREAM_TIMEOUT once the screen's budget is spent.
+
+        The work is shielded: it may feed DataLoader futures other fields of the same request
+        share, and cancelling those would fail fields that are not late.
+        """
+        remaining = max(self.deadline - time.monotonic(), 0.0)
+        task = asyncio.ensure_future(work)
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), timeout=remaining)
+        except TimeoutError:
+            task.add_done_callback(_forget_late_result)
+            raise UpstreamTimeout(section, f"{section} did not answer in time") from None
+
+    async def _verified(self) -> bool:
+        """Personal sections need a signed-in citizen; medical ones need level 2."""
+        if await self.context.claims() is None:
+            return False
+        citizen = await current_citizen(self.context)
+        return citizen.verification_level >= 2
+
+    async def bills_to_pay(self) -> list[Bill] | None:
+        """Unpaid bills of the citizen and family (None when signed out)."""
+        if not await self._verified():
+            return None if await self.context.claims() is None else []
+        return await self.within_budget(
+            "hospital", billing.my_bills(self.context, status=BillStatus.ISSUED)
+        )
+
+    async def appointments_today(self) -> list[Appointment] | None:
+        """Today's appointments of the citizen and family; a failing hospital fails the section."""
+        if not await self._verified():
+            return None if await self.context.claims() is None else []
+        entries = await self.within_budget(
+            "hospital",
+            appointments.my_appointments(self.context, status=None, day=today_in_changsha()),
+        )
+        for entry in entries:
+            if entry.error is not None:
+                raise entry.error
+        return [entry.appointment for entry in entries if entry.appointment is not None]
+
+    async def applications_needing_supplement(self) -> list[ApplicationRecord] | None:
+        """Applications the platform sent back for more materials (the graph's own record)."""
+        if await self.context.claims() is None:
+            return None
+        citizen = await current_citizen(self.context)
+        return await self.context.services.applications.of_citizen(
+            citizen.id, status=ApplicationStatus.NEEDS_SUPPLEMENT.value, offset=0, limit=20
+        )
+
+    async def tickets_today(self) -> list[TicketOrder] | None:
+        """Confirmed tickets for today (the graph's own record)."""
+        if await self.context.claims() is None:
+            return None
+        citizen = await current_citizen(self.context)
+        return await self.context.services.tickets.confirmed_on(
+            today_in_changsha().isoformat(), citizen_id=citizen.id
+        )
+
+    async def notices(self) -> list[Notice]:
+        """The platform's latest public notices."""
+        return await self.within_budget(
+            "government", self.context.services.government.notices(NOTICE_COUNT)
+        )
+
+    async def recommended_attractions(self, near: GeoPoint | None, first: int) -> list[Attraction]:
+        """Places worth going now: comfortable crowds first, then rated, then nearest."""
+        first = max(1, min(first, MAX_RECOMMENDATIONS))
+        hits = await self.context.services.attractions.search(
+            near=near, radius_km=None, keyword=None, offset=0, limit=50
+        )
+        loader = self.context.loader(CrowdReadingByAttractionIdLoader)
+        readings = await self.within_budget(
+            "tourism", loader.load_many([hit.attraction.id for hit in hits])
+        )
+
+        def rank(index: int) -> tuple[int, int, int]:
+            reading = readings[index]
+            crowd = 1 if reading is None else _CROWD_RANK[reading.level]
+            level = _LEVEL_RANK.get(hits[index].attraction.level or "", 2)
+            return (crowd, level, index)  # hits come nearest first when `near` is given
+
+        order = sorted(range(len(hits)), key=rank)
+        return [hits[i].attraction for i in order[:first]]
