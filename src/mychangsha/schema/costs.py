@@ -4,10 +4,10 @@ Every field returning an object costs 1 unless listed here; a scalar field is fr
 listed (it is read off the object its parent resolved). A field listed with a higher `cost`
 calls an upstream (or does a query of its own) each time it is resolved; `items` is how many
 elements a list field without a `first` argument is expected to return, and multiplies the
-cost of what is selected inside it. Paginated fields need no entry for their size: their `first` argument
-(or its default) multiplies their subtree. A test checks that every key names a real field
-and that every list of objects without `first` is listed, so a new list cannot slip in at
-the default size of one.
+cost of what is selected inside it. Paginated fields need no entry for their size: their
+`first` argument (or its default) multiplies their subtree. A test checks that every key
+names a real field and that every list of objects without `first` is listed, so a new list
+cannot slip in at the default size of one.
 """
 
 from __future__ import annotations
