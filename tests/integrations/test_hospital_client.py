@@ -42,22 +42,13 @@ from mychangsha.storage import mongo
 from mychangsha.storage.hospitals import HospitalRepository
 from mychangsha.storage.mongo import Document
 from mychangsha.sync.hospitals import HospitalSyncFailed, sync_catalogues
+from tests.support.clock import MutableClock
 from tests.support.servers import serve_in_thread
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2025, 5, 14, 9, 0, tzinfo=CST)  # a Wednesday morning in Changsha
 TODAY = NOW.date()
 TOMORROW = TODAY + timedelta(days=1)
-
-
-class MutableClock:
-    """A clock the test sets by hand; the simulator (in another thread) reads it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
 
 
 @dataclass

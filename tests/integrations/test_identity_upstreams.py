@@ -50,20 +50,11 @@ from mychangsha.simulators.registry import (
     build_simulator,
     default_base_url,
 )
+from tests.support.clock import MutableClock
 from tests.support.servers import serve_in_thread
 
 START = datetime(2025, 5, 14, 3, 0, tzinfo=UTC)
 PHONE = "13800138000"
-
-
-class MutableClock:
-    """A clock the test sets by hand; the simulator (in another thread) reads it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
 
 
 @dataclass

@@ -19,11 +19,11 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.parameters import Parameters
 
 from mychangsha.simulators.hospital import create_app
+from tests.support.clock import MutableClock
 from tests.support.hospital import (
     PATIENT,
     SHANGHAI,
     WEDNESDAY_10,
-    MutableClock,
     appointment,
     bundle,
     condition,

@@ -24,10 +24,10 @@ from fhir.resources.R4B.slot import Slot
 from mychangsha.simulators.hospital import create_app
 from mychangsha.simulators.hospital.data import build_catalogue
 from mychangsha.simulators.registry import SIMULATORS, build_simulator
+from tests.support.clock import MutableClock
 from tests.support.hospital import (
     SHANGHAI,
     WEDNESDAY_10,
-    MutableClock,
     bundle,
     day_range,
     extension,

@@ -12,21 +12,12 @@ import pytest
 
 from mychangsha.simulators.sms import create_app
 from mychangsha.simulators.sms.data import TEMPLATES
+from tests.support.clock import MutableClock
 from tests.support.servers import serve_in_thread
 
 START = datetime(2025, 5, 14, 3, 0, tzinfo=UTC)  # 11:00 in Changsha
 PHONE = "13800138000"
 OTHER_PHONE = "15973112345"
-
-
-class MutableClock:
-    """A clock the test sets by hand; the simulator (in another thread) reads it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from mychangsha.simulators.tourism import create_app
 from mychangsha.simulators.tourism.data import original_catalogue
 from mychangsha.simulators.tourism.events import EventRecord, check_event, original_events
 from tests.conftest import SimulatorAdmin
+from tests.support.clock import MutableClock
 from tests.support.servers import serve_in_thread
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -25,16 +26,6 @@ WEDNESDAY = datetime(2025, 5, 14, 0, 30, tzinfo=SHANGHAI)
 ANCHOR = date(2025, 5, 14)
 MUSEUM_EXHIBITION = "evt-mawangdui-han-tombs"
 MARATHON = "evt-changsha-marathon"
-
-
-class MutableClock:
-    """A clock the test sets by hand; the simulator (in another thread) reads it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import pytest
 from mychangsha.simulators.realname.data import check_character
 from mychangsha.simulators.tourism import create_app
 from mychangsha.simulators.tourism.reservations import mask_id_number, valid_id_number
+from tests.support.clock import MutableClock
 from tests.support.servers import serve_in_thread
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -28,16 +29,6 @@ MUSEUM_TICKET = "att-hunan-museum-free"
 ACADEMY = "att-yuelu-academy"  # 4000 fen, 08:00–18:00 daily, capacity 3000
 ACADEMY_TICKET = "att-yuelu-academy-adult"
 ACADEMY_PRICE = 4000
-
-
-class MutableClock:
-    """A clock the test sets by hand; the simulator (in another thread) reads it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from mychangsha.simulators.tourism.data import (
     original_catalogue,
 )
 from tests.conftest import SimulatorAdmin
+from tests.support.clock import MutableClock
 from tests.support.servers import serve_in_thread
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -68,16 +69,6 @@ REQUIRED_NAMES = {
     "贾谊故居",
     "白沙古井",
 }
-
-
-class MutableClock:
-    """A clock the test sets by hand; the simulator (in another thread) reads it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
 
 
 @pytest.fixture(scope="module")

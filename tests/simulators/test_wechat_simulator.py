@@ -5,31 +5,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from mychangsha.simulators.wechat import DEV_APP_ID, DEV_APP_SECRET, create_app
+from tests.support.clock import MutableClock
 from tests.support.servers import serve_in_thread
 
 START = datetime(2025, 5, 14, 3, 0, 30, tzinfo=UTC)
 OPENID = re.compile(r"o[A-Za-z0-9_-]{27}")
 RID = re.compile(r", rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$")
-
-
-class MutableClock:
-    """A clock the test sets by hand; the simulator (in another thread) reads it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> None:
-        self.current += timedelta(**delta)
 
 
 @pytest.fixture(scope="module")

@@ -16,16 +16,6 @@ BOOKING = "urn:mychangsha:booking"
 EXT = "http://mychangsha.cn/fhir/StructureDefinition/"
 
 
-class MutableClock:
-    """A clock the test sets by hand; the simulator (in another thread) reads it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def __call__(self) -> datetime:
-        return self.current
-
-
 def bundle(http: httpx.Client, path: str, **params: Any) -> dict[str, Any]:
     """GET a search, assert a valid R4B searchset, return its JSON."""
     response = http.get(path, params=params or None)  # {} would drop a next link's query
