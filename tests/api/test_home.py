@@ -18,6 +18,7 @@ from tests.conftest import SimulatorAdmin
 
 HOME = """
 query($near: GeoPointInput) { home {
+  unreadNotifications
   billsToPay { id totalFen status }
   appointmentsToday { id start }
   applicationsNeedingSupplement { id status }
@@ -99,6 +100,8 @@ def test_every_to_do_in_one_round_trip_each_upstream_once(
     home = body["data"]["home"]
 
     assert [b["status"] for b in home["billsToPay"]] == ["UNPAID"]
+    # the supplement request arrived as a notification (with the earlier status changes)
+    assert home["unreadNotifications"] >= 1
     expected_today = [] if appointment is None else [appointment["id"]]
     assert [a["id"] for a in home["appointmentsToday"]] == expected_today
     assert [a["id"] for a in home["applicationsNeedingSupplement"]] == [application_id]
@@ -157,6 +160,12 @@ def test_signed_out_sees_public_sections_only(graph_url: str) -> None:
         device.close()
     assert "errors" not in body, body
     home = body["data"]["home"]
-    personal = ("billsToPay", "appointmentsToday", "applicationsNeedingSupplement", "ticketsToday")
+    personal = (
+        "billsToPay",
+        "appointmentsToday",
+        "applicationsNeedingSupplement",
+        "ticketsToday",
+        "unreadNotifications",
+    )
     assert all(home[section] is None for section in personal)
     assert home["notices"] and len(home["recommendedAttractions"]) == 3

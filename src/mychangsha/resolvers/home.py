@@ -23,6 +23,7 @@ from mychangsha.integrations.hospital.models import Appointment, Bill, BillStatu
 from mychangsha.integrations.tourism.models import Attraction, CrowdLevel
 from mychangsha.resolvers import appointments, billing
 from mychangsha.resolvers.identity import current_citizen, today_in_changsha
+from mychangsha.resolvers.notifications import unread_count
 from mychangsha.resolvers.tourism import CrowdReadingByAttractionIdLoader
 from mychangsha.storage.applications import ApplicationRecord
 from mychangsha.storage.tickets import TicketOrder
@@ -114,6 +115,13 @@ class HomeFeed:
         return await self.context.services.tickets.confirmed_on(
             today_in_changsha().isoformat(), citizen_id=citizen.id
         )
+
+    async def unread_notifications(self) -> int | None:
+        """The inbox badge (the graph's own data)."""
+        if await self.context.claims() is None:
+            return None
+        citizen = await current_citizen(self.context)
+        return await unread_count(self.context.services, citizen.id)
 
     async def notices(self) -> list[Notice]:
         """The platform's latest public notices."""

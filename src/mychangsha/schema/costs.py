@@ -46,6 +46,7 @@ FIELD_COSTS: dict[str, FieldCost] = {
     "Home.ticketsToday": FieldCost(cost=5, items=5),
     "Home.notices": FieldCost(cost=5, items=10),
     "Home.recommendedAttractions": FieldCost(cost=5),
+    "Home.unreadNotifications": FieldCost(cost=2),
     # Catalogue searches in our own storage.
     "Query.hospitals": FieldCost(cost=3),
     "Query.attractions": FieldCost(cost=3),

@@ -67,6 +67,10 @@ class Home:
         found = await self._feed.tickets_today()
         return None if found is None else [TicketOrder.from_domain(o) for o in found]
 
+    @strawberry.field(description="Unread notifications in your inbox (the badge).")
+    async def unread_notifications(self) -> int | None:
+        return await self._feed.unread_notifications()
+
     @strawberry.field(description="The latest public notices.")
     async def notices(self) -> list[Notice] | None:
         return [Notice.from_domain(n) for n in await self._feed.notices()]
