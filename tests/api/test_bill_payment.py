@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pymongo import MongoClient
 
 from tests.api.hospital_journey import book_tomorrow, decode_id, hospital_ref, wait_until
-from tests.api.identity_client import Device, error_codes, valid_id_number, verified_device
+from tests.api.identity_client import Device, error_codes, valid_id_number
 from tests.conftest import SimulatorAdmin
 
 MY_BILLS = """
@@ -39,27 +39,6 @@ mutation($bill: ID!, $channel: PayChannel! = WECHAT) { billPay(billId: $bill, ch
 } }"""
 
 PUT_INVOICE = "PUT Invoice/{id}"
-
-
-@pytest.fixture
-def people(
-    graph_url: str,
-    sms_simulator: SimulatorAdmin,
-    realname_simulator: SimulatorAdmin,
-    hospital_simulator: SimulatorAdmin,
-    payment_simulator: SimulatorAdmin,
-) -> Iterator[Any]:
-    """Makes level-2 citizens (each its own phone, IP and identity), closed after the test."""
-    devices: list[Device] = []
-
-    def make() -> tuple[Device, dict[str, Any]]:
-        device, me = verified_device(graph_url, sms_simulator.base_url, realname_simulator.base_url)
-        devices.append(device)
-        return device, me
-
-    yield make
-    for device in devices:
-        device.close()
 
 
 @pytest.fixture

@@ -6,12 +6,10 @@ import base64
 import concurrent.futures
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 from websockets.sync.client import connect
 
 from tests.api.identity_client import (
@@ -19,7 +17,6 @@ from tests.api.identity_client import (
     Device,
     error_codes,
     valid_id_number,
-    verified_device,
 )
 from tests.conftest import SimulatorAdmin
 
@@ -50,22 +47,6 @@ MY_APPOINTMENTS = """
 { myAppointments(first: 50) { edges { hospitalCode node {
   id status doctor { name department { name } } hospital { name }
 } } } }"""
-
-
-@pytest.fixture
-def people(
-    graph_url: str, sms_simulator: SimulatorAdmin, realname_simulator: SimulatorAdmin
-) -> Iterator[Any]:
-    devices: list[Device] = []
-
-    def make() -> tuple[Device, dict[str, Any]]:
-        device, me = verified_device(graph_url, sms_simulator.base_url, realname_simulator.base_url)
-        devices.append(device)
-        return device, me
-
-    yield make
-    for device in devices:
-        device.close()
 
 
 def _tomorrow() -> date:

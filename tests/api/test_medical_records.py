@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from tests.api.hospital_journey import (
     book_tomorrow,
@@ -22,7 +19,6 @@ from tests.api.identity_client import (
     error_codes,
     random_person,
     valid_id_number,
-    verified_device,
 )
 from tests.conftest import SimulatorAdmin
 
@@ -46,28 +42,6 @@ mutation($name: String!, $id: String!, $relation: FamilyRelation!) {
   familyMemberAdd(input: {name: $name, idNumber: $id, relation: $relation}) {
   __typename ... on FamilyMember { id isMinor mayActFor consentGranted }
 } }"""
-
-
-@pytest.fixture
-def people(
-    graph_url: str,
-    sms_simulator: SimulatorAdmin,
-    realname_simulator: SimulatorAdmin,
-    hospital_simulator: SimulatorAdmin,
-) -> Iterator[Any]:
-    """Makes level-2 citizens (each its own phone, IP and identity), closed after the test."""
-    devices: list[Device] = []
-
-    def make(person: tuple[str, str] | None = None) -> tuple[Device, dict[str, Any]]:
-        device, me = verified_device(
-            graph_url, sms_simulator.base_url, realname_simulator.base_url, person=person
-        )
-        devices.append(device)
-        return device, me
-
-    yield make
-    for device in devices:
-        device.close()
 
 
 def _reports(device: Device, patient_id: str) -> list[dict[str, Any]]:

@@ -5,17 +5,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pytest
 
 from mychangsha.services import open_services
 from mychangsha.storage.notifications import NewNotification, NotificationKind
 from mychangsha.storage.tickets import TicketOrder, TicketOrderStatus, new_order_id
+from tests.api.conftest import People
 from tests.api.hospital_journey import book_tomorrow, decode_id, encode_id, wait_until
-from tests.api.identity_client import Device, error_codes, verified_device
+from tests.api.identity_client import Device, error_codes
 from tests.api.notification_journey import (
     MARK_READ,
     citizen_id,
@@ -33,25 +31,6 @@ from tests.api.test_government import _bundle, _good_files, _submit
 from tests.api.ticket_journey import MUSEUM, SHANGHAI, reserve, slots
 from tests.conftest import SimulatorAdmin
 from tests.support.graphs import extra_graph
-
-People = Callable[[], tuple[Device, dict[str, Any]]]
-
-
-@pytest.fixture
-def people(
-    graph_url: str, sms_simulator: SimulatorAdmin, realname_simulator: SimulatorAdmin
-) -> Iterator[People]:
-    """Makes level-2 citizens, each on its own device, closed after the test."""
-    devices: list[Device] = []
-
-    def make() -> tuple[Device, dict[str, Any]]:
-        device, me = verified_device(graph_url, sms_simulator.base_url, realname_simulator.base_url)
-        devices.append(device)
-        return device, me
-
-    yield make
-    for device in devices:
-        device.close()
 
 
 def _notice(citizen: str, n: int) -> NewNotification:

@@ -7,40 +7,17 @@ import json
 import random
 import re
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
-from tests.api.identity_client import Device, verified_device
 from tests.api.ticket_journey import MUSEUM, attraction_id, open_day, reserve, slot_at
-from tests.conftest import SimulatorAdmin
 
 NEARBY = """query Nearby($near: GeoPointInput!) {
   attractions(near: $near, first: 3) { edges { node { id name district } } } }"""
 ME = "query Me { me { id name verificationLevel } }"
 SLOTS = """query Slots($id: ID!, $date: Date!) {
   attraction(id: $id) { ticketSlots(date: $date) { id start remaining } } }"""
-
-
-@pytest.fixture
-def people(
-    graph_url: str,
-    sms_simulator: SimulatorAdmin,
-    realname_simulator: SimulatorAdmin,
-    tourism_simulator: SimulatorAdmin,
-) -> Iterator[Any]:
-    devices: list[Device] = []
-
-    def make() -> tuple[Device, dict[str, Any]]:
-        device, me = verified_device(graph_url, sms_simulator.base_url, realname_simulator.base_url)
-        devices.append(device)
-        return device, me
-
-    yield make
-    for device in devices:
-        device.close()
 
 
 def _get(

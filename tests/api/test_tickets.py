@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from mychangsha.auth.ticket_codes import TICKET_TYPE, check_ticket
 from tests.api.hospital_journey import decode_id, encode_id, my_id
-from tests.api.identity_client import Device, error_codes, verified_device
+from tests.api.identity_client import Device, error_codes
 from tests.api.ticket_journey import (
     CANCEL,
     MUSEUM,
@@ -42,27 +41,6 @@ from tests.api.ticket_journey import (
     slots,
 )
 from tests.conftest import SimulatorAdmin
-
-
-@pytest.fixture
-def people(
-    graph_url: str,
-    sms_simulator: SimulatorAdmin,
-    realname_simulator: SimulatorAdmin,
-    tourism_simulator: SimulatorAdmin,
-    payment_simulator: SimulatorAdmin,
-) -> Iterator[Any]:
-    """Makes level-2 citizens (each its own phone, IP and identity), closed after the test."""
-    devices: list[Device] = []
-
-    def make() -> tuple[Device, dict[str, Any]]:
-        device, me = verified_device(graph_url, sms_simulator.base_url, realname_simulator.base_url)
-        devices.append(device)
-        return device, me
-
-    yield make
-    for device in devices:
-        device.close()
 
 
 @pytest.fixture(scope="module")

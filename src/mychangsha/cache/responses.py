@@ -16,7 +16,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -24,6 +24,8 @@ import orjson
 from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from mychangsha.background import running
 
 log = logging.getLogger(__name__)
 
@@ -172,13 +174,6 @@ class ResponseCache:
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
 
 
-@contextlib.asynccontextmanager
-async def following(cache: ResponseCache) -> AsyncIterator[None]:
+def following(cache: ResponseCache) -> contextlib.AbstractAsyncContextManager[None]:
     """Follow invalidations while the block runs (the app's lifespan)."""
-    task = asyncio.create_task(cache.follow_invalidations(), name="response-cache-invalidations")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return running(cache.follow_invalidations(), name="response-cache-invalidations")

@@ -12,19 +12,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
-from strawberry.extensions import FieldExtension
 
 from mychangsha.response_caching import citizen_tag
+from mychangsha.schema.async_field_extension import AsyncFieldExtension
 from mychangsha.schema.cache_hints import MUTATION_TAGS
 
 
-class InvalidatesCachedAnswers(FieldExtension):
+class InvalidatesCachedAnswers(AsyncFieldExtension):
     """After the mutation: invalidate its tags and the citizen's private answers."""
-
-    def resolve(
-        self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
-    ) -> Any:
-        raise TypeError("mutations are resolved asynchronously")
 
     async def resolve_async(
         self,

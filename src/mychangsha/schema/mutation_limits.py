@@ -12,23 +12,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
-from strawberry.extensions import FieldExtension
 
 from mychangsha.auth.ratelimit import Limit
 from mychangsha.errors import RateLimited
+from mychangsha.schema.async_field_extension import AsyncFieldExtension
 from mychangsha.schema.cache_invalidation import InvalidatesCachedAnswers
 
 PER_IP = Limit("mutation.ip", max_hits=120, window_seconds=60, fail_open=True)
 PER_CITIZEN = Limit("mutation.citizen", max_hits=60, window_seconds=60, fail_open=True)
 
 
-class MutationRateLimit(FieldExtension):
+class MutationRateLimit(AsyncFieldExtension):
     """RATE_LIMITED (with retryAfterSeconds) once a caller exceeds its mutation budget."""
-
-    def resolve(
-        self, next_: Callable[..., Any], source: Any, info: strawberry.Info, **kwargs: Any
-    ) -> Any:
-        raise TypeError("mutations are resolved asynchronously")
 
     async def resolve_async(
         self,

@@ -18,10 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
 
+from mychangsha.background import running
 from mychangsha.cache.last_seen import LastSeen
 from mychangsha.cache.pubsub import Broadcaster
 from mychangsha.integrations.errors import UpstreamError
@@ -118,13 +118,6 @@ class CrowdWatcher:
                 log.exception("crowd watch failed; the next period tries again")
 
 
-@contextlib.asynccontextmanager
-async def background_crowd_watch(services: Services) -> AsyncIterator[None]:
+def background_crowd_watch(services: Services) -> contextlib.AbstractAsyncContextManager[None]:
     """Watch crowd levels while the block runs."""
-    task = asyncio.create_task(CrowdWatcher.of(services).run(), name="crowd-watch")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return running(CrowdWatcher.of(services).run(), name="crowd-watch")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
+from mychangsha.background import running
 from mychangsha.schema import cache_hints
 from mychangsha.services import Services
 from mychangsha.sync.events import sync_events
@@ -74,16 +75,11 @@ async def run_periodically(
                 await run_job(services, name, job)
 
 
-@contextlib.asynccontextmanager
-async def background_sync(services: Services, interval: float) -> AsyncIterator[None]:
+def background_sync(
+    services: Services, interval: float
+) -> contextlib.AbstractAsyncContextManager[None]:
     """Keep the mirrors fresh while the block runs."""
-    task = asyncio.create_task(run_periodically(services, interval), name="catalogue-sync")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return running(run_periodically(services, interval), name="catalogue-sync")
 
 
 async def poll_applications_forever(services: Services, interval: float) -> None:
@@ -120,27 +116,15 @@ async def remind_forever(services: Services, interval: float) -> None:
                     log.info("reminder job %s created %d notification(s)", name, created)
 
 
-@contextlib.asynccontextmanager
-async def background_reminders(services: Services, interval: float) -> AsyncIterator[None]:
+def background_reminders(
+    services: Services, interval: float
+) -> contextlib.AbstractAsyncContextManager[None]:
     """Run the reminder jobs while the block runs."""
-    task = asyncio.create_task(remind_forever(services, interval), name="reminders")
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return running(remind_forever(services, interval), name="reminders")
 
 
-@contextlib.asynccontextmanager
-async def background_poll(services: Services, interval: float) -> AsyncIterator[None]:
+def background_poll(
+    services: Services, interval: float
+) -> contextlib.AbstractAsyncContextManager[None]:
     """Poll unfinished applications while the block runs."""
-    task = asyncio.create_task(
-        poll_applications_forever(services, interval), name="applications-poll"
-    )
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    return running(poll_applications_forever(services, interval), name="applications-poll")
