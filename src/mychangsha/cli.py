@@ -42,6 +42,7 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers or settings.workers,
         proxy_headers=True,
         timeout_graceful_shutdown=20,
+        timeout_keep_alive=settings.keep_alive_seconds,
         log_level="info",
         access_log=False,
     )

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = Field(default=1, ge=1)
+    keep_alive_seconds: int = Field(
+        default=75,
+        ge=1,
+        le=600,
+        description="How long an idle HTTP connection stays open; longer than any client's or "
+        "load balancer's idle timeout, so a request never races the server closing its socket.",
+    )
     subgraph: Literal["identity", "hospital", "government", "tourism"] | None = Field(
         default=None,
         description="Serve one domain as an Apollo Federation v2 subgraph instead of the graph.",
