@@ -90,11 +90,12 @@ class Settings(BaseSettings):
     response_cache: bool = Field(
         default=True, description="Serve cacheable answers from Redis (and keep them there)."
     )
-    home_budget_ms: int = Field(
+    answer_budget_ms: int = Field(
         default=800,
         ge=50,
         le=10_000,
-        description="Time the home feed waits for its sections; a late one is null with an error.",
+        description="Time an answer that fans out to several upstreams (home, myAppointments) "
+        "waits for them; a late part is null with UPSTREAM_TIMEOUT, the rest is answered.",
     )
     wechat_app_id: str = "wx-mychangsha-dev"
     wechat_app_secret: SecretStr = SecretStr("dev-wechat-secret")

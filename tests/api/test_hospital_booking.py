@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import json
+import time
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -175,6 +176,32 @@ def test_a_hospital_down_costs_only_its_entries(
     assert up[0]["node"]["status"] == "BOOKED" and down[0]["node"] is None
     assert error_codes(body) == ["UPSTREAM_UNAVAILABLE"]
     assert body["errors"][0]["extensions"]["upstream"] == f"hospital-{down_code}"
+
+
+def test_a_slow_hospital_is_left_behind_when_the_budget_is_spent(
+    people: Any, hospital_simulator: SimulatorAdmin
+) -> None:
+    device, me = people()
+    for keyword in ("湘雅三", "长沙市中心"):
+        slots = _free_slots(device, _hospital_id(device, keyword), _tomorrow())
+        assert _book(device, slots[0]["id"], me["id"])["__typename"] == "Appointment"
+    listed = device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"]
+    slow_code = listed[0]["hospitalCode"]
+    # Slower than the 800 ms answer budget, faster than the upstream read timeout (3 s).
+    hospital_simulator.set_faults(latencyMs=2000, pathPrefix=f"/fhir/{slow_code}/")
+    try:
+        started = time.monotonic()
+        body = device.post(MY_APPOINTMENTS)
+        elapsed = time.monotonic() - started
+    finally:
+        hospital_simulator.set_faults(latencyMs=0)
+    edges = body["data"]["myAppointments"]["edges"]
+    assert {e["hospitalCode"] for e in edges} == {e["hospitalCode"] for e in listed}
+    slow = [e for e in edges if e["hospitalCode"] == slow_code]
+    fast = [e for e in edges if e["hospitalCode"] != slow_code]
+    assert slow[0]["node"] is None and fast[0]["node"]["status"] == "BOOKED"
+    assert error_codes(body) == ["UPSTREAM_TIMEOUT"]
+    assert elapsed < 1.8, f"the answer waited for the slow hospital ({elapsed:.2f} s)"
 
 
 def test_level_one_gets_verification_required(

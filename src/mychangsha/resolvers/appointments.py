@@ -24,6 +24,7 @@ from mychangsha.integrations.errors import UpstreamError, UpstreamNotFound
 from mychangsha.integrations.hospital.client import CancellationClosed, SlotFull
 from mychangsha.integrations.hospital.models import Appointment, AppointmentStatus, QueuePosition
 from mychangsha.resolvers.billing import close_orders_of_cancelled_bills
+from mychangsha.resolvers.budget import Budget
 from mychangsha.resolvers.hospital_ids import HospitalRef, ref_of
 from mychangsha.resolvers.hospitals import hospital_client
 from mychangsha.resolvers.idempotency import KEY_RULE, is_valid_key
@@ -174,8 +175,9 @@ async def my_appointments(
 ) -> list[AppointmentEntry]:
     """Every appointment booked through the graph for the caller and their family (on a day).
 
-    One search per hospital involved, all at once; a hospital that fails costs its own rows
-    (each carrying the error), never the list.
+    One search per hospital involved, all at once; a hospital that fails, or has not
+    answered when the answer budget is spent, costs its own rows (each carrying the error),
+    never the list.
     """
     patients = await patients_of(context)
     services = context.services
@@ -192,8 +194,10 @@ async def my_appointments(
         return {a.id: a for a in found}
 
     codes = list(by_hospital)
+    budget = Budget.for_answer(context)
     results = await asyncio.gather(
-        *(fetch(code, by_hospital[code]) for code in codes), return_exceptions=True
+        *(budget.run(f"hospital-{code}", fetch(code, by_hospital[code])) for code in codes),
+        return_exceptions=True,
     )
     entries: list[AppointmentEntry] = []
     for code, result in zip(codes, results, strict=True):

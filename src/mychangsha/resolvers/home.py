@@ -8,20 +8,17 @@ notices once (cached), crowd levels once (cached); the rest is the graph's own d
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from dataclasses import dataclass
+from typing import Final, TypeVar
 
 from mychangsha.context import Context
 from mychangsha.geo import GeoPoint
-from mychangsha.integrations.errors import UpstreamTimeout
 from mychangsha.integrations.government.models import ApplicationStatus, Notice
 from mychangsha.integrations.hospital.models import Appointment, Bill, BillStatus
 from mychangsha.integrations.tourism.models import Attraction, CrowdLevel
 from mychangsha.resolvers import appointments, billing
+from mychangsha.resolvers.budget import Budget
 from mychangsha.resolvers.identity import current_citizen, today_in_changsha
 from mychangsha.resolvers.notifications import unread_count
 from mychangsha.resolvers.tourism import CrowdReadingByAttractionIdLoader
@@ -29,7 +26,6 @@ from mychangsha.storage.applications import ApplicationRecord
 from mychangsha.storage.tickets import TicketOrder
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 NOTICE_COUNT: Final = 5
 MAX_RECOMMENDATIONS: Final = 10
@@ -37,38 +33,21 @@ _CROWD_RANK: Final = {CrowdLevel.COMFORTABLE: 0, CrowdLevel.BUSY: 1, CrowdLevel.
 _LEVEL_RANK: Final = {"5A": 0, "4A": 1}
 
 
-def _forget_late_result(task: asyncio.Future[Any]) -> None:
-    """A section that answered after the screen left: its outcome no longer matters."""
-    if not task.cancelled() and task.exception() is not None:
-        log.debug("late home section failed: %r", task.exception())
-
-
 @dataclass
 class HomeFeed:
-    """One screen's sections, sharing a deadline set when the screen was asked for."""
+    """One screen's sections, sharing the answer's budget set when the screen was asked for."""
 
     context: Context
-    deadline: float = field(default=0.0)
+    budget: Budget
 
     @classmethod
     def start(cls, context: Context) -> HomeFeed:
-        """A feed whose sections must all be done within the configured budget from now."""
-        budget = context.services.settings.home_budget_ms / 1000
-        return cls(context=context, deadline=time.monotonic() + budget)
+        """A feed whose sections must all be done within the answer budget from now."""
+        return cls(context=context, budget=Budget.for_answer(context))
 
     async def within_budget(self, section: str, work: Awaitable[T]) -> T:
-        """The section's result, or UPSTREAM_TIMEOUT once the screen's budget is spent.
-
-        The work is shielded: it may feed DataLoader futures other fields of the same request
-        share, and cancelling those would fail fields that are not late.
-        """
-        remaining = max(self.deadline - time.monotonic(), 0.0)
-        task = asyncio.ensure_future(work)
-        try:
-            return await asyncio.wait_for(asyncio.shield(task), timeout=remaining)
-        except TimeoutError:
-            task.add_done_callback(_forget_late_result)
-            raise UpstreamTimeout(section, f"{section} did not answer in time") from None
+        """The section's result, or UPSTREAM_TIMEOUT once the screen's budget is spent."""
+        return await self.budget.run(section, work)
 
     async def _verified(self) -> bool:
         """Personal sections need a signed-in citizen; medical ones need level 2."""
