@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: dev test lint fmt schema clean
+.PHONY: dev test bench lint fmt schema clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -22,14 +22,19 @@ dev: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The graph under load against its baselines (docs/performance.md); needs wrk (Debian).
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk"; exit 2; }
+	$(BIN)/python -m bench
+
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 fmt: $(STAMP)
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
 
 schema: $(STAMP)
 	$(BIN)/mychangsha export-schema > schema.graphql
