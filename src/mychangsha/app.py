@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 
 from mychangsha.cache import redis as redis_cache
 from mychangsha.cache.responses import following
+from mychangsha.hot_answers import HotAnswers
 from mychangsha.ide import ide_routes
 from mychangsha.integrations.errors import UpstreamError
 from mychangsha.middleware import RequestIdMiddleware
@@ -141,6 +142,10 @@ def graphql_endpoint(schema: strawberry.Schema, settings: Settings) -> ASGIApp:
         ide=settings.ide_enabled,
         persisted=persisted_queries(settings, schema._schema),
         caching=ResponseCaching(schema._schema) if settings.response_cache else None,
+        hot=HotAnswers(
+            per_ip_per_minute=settings.operation_rate_per_ip,
+            trusted_proxy_hops=settings.trusted_proxy_hops,
+        ),
         graphql_path=GRAPHQL_PATH,
     )
 

@@ -44,6 +44,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from mychangsha.cache.policy import CachePolicy
 from mychangsha.cache.policy import Scope as CacheScope
 from mychangsha.context import Context, bearer_token
+from mychangsha.hot_answers import HotAnswers
 from mychangsha.ide import render_ide_page
 from mychangsha.persisted import NOT_FOUND, PersistedQueries, PersistedQueryError
 from mychangsha.response_caching import EXECUTIONS, CachedAnswer, CacheDecision, ResponseCaching
@@ -149,6 +150,7 @@ class GraphQLView(GraphQL[Context, None]):
         ide: bool,
         persisted: PersistedQueries,
         caching: ResponseCaching | None = None,
+        hot: HotAnswers | None = None,
         graphql_path: str = "/graphql",
     ) -> None:
         # The legacy graphql-ws protocol would bypass the trusted-documents check.
@@ -166,6 +168,7 @@ class GraphQLView(GraphQL[Context, None]):
         self._graphql_path = graphql_path
         self.persisted = persisted
         self.caching = caching
+        self.hot = hot if caching is not None else None
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """The request's context over the process-wide services."""
@@ -267,7 +270,10 @@ class GraphQLView(GraphQL[Context, None]):
         if decision is None:
             return
         request.state.cache_decision = decision
-        if await operation_refusal(context) is not None:
+        refusal = await operation_refusal(context)
+        if refusal is not None:
+            if self.hot is not None:
+                self.hot.refused(request.scope, refusal.retry_after_seconds)
             return  # over budget: the engine answers RATE_LIMITED (the verdict is reused)
         lookup = await context.services.response_cache.get(decision.base, decision.tags)
         if lookup is None:
@@ -291,6 +297,10 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        if self.hot is not None and await self.hot.answer(
+            scope, send, scope["app"].state.services.response_cache
+        ):
+            return
         request = Request(scope, receive)
         negotiated = wants_graphql_response_json(request.headers.get("accept"))
         media_type = GRAPHQL_RESPONSE_JSON if negotiated else APPLICATION_JSON
@@ -300,6 +310,7 @@ class GraphQLView(GraphQL[Context, None]):
             response = Response(hit.body, media_type=APPLICATION_JSON)
             response.headers[CACHE_HEADER] = "hit"
             _cache_headers(request, response, hit.decision.policy)
+            self._teach_hot_lane(request, hit.decision)
         except HTTPException as exc:
             response = self._http_error(request, exc, media_type)
         else:
@@ -325,8 +336,15 @@ class GraphQLView(GraphQL[Context, None]):
                 )
                 response.headers[CACHE_HEADER] = "miss"
             _cache_headers(request, response, decision.policy)
+            self._teach_hot_lane(request, decision)
         elif request.method == "GET":
             response.headers["cache-control"] = "no-store"
+
+    def _teach_hot_lane(self, request: Request, decision: CacheDecision) -> None:
+        """A public GET answer in the cache: the next identical GET may take the hot lane."""
+        if self.hot is not None and request.method == "GET":
+            headers = {CACHE_HEADER: "hit", **_get_cache_headers(decision.policy)}
+            self.hot.learn(request.scope, decision, list(headers.items()))
 
     @staticmethod
     def _http_error(request: Request, exc: HTTPException, media_type: str) -> Response:
@@ -356,8 +374,12 @@ def _cache_headers(request: Request, response: Response, policy: CachePolicy) ->
     """
     if request.method != "GET":
         return
-    response.headers["cache-control"] = policy.cache_control()
+    response.headers.update(_get_cache_headers(policy))
+
+
+def _get_cache_headers(policy: CachePolicy) -> dict[str, str]:
+    """Cache-Control and Vary of a GET answer under a policy."""
     vary = ["Accept", "Accept-Language"]
     if policy.scope is CacheScope.PRIVATE:
         vary.append("Authorization")
-    response.headers["vary"] = ", ".join(vary)
+    return {"cache-control": policy.cache_control(), "vary": ", ".join(vary)}

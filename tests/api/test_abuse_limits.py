@@ -171,6 +171,27 @@ def test_operations_per_ip_are_rate_limited(production_url: str) -> None:
     assert "errors" not in post(production_url, "{ __typename }").json()
 
 
+def test_answers_from_memory_are_rate_limited_too(production_url: str) -> None:
+    """A cached public GET costs no engine work, but an address still has a budget for it.
+
+    The engine's operations count in Redis; answers the hot lane serves from memory count in
+    the process, each against the per-IP budget: so at least PER_IP, at most 2 × PER_IP
+    answers before RATE_LIMITED.
+    """
+    params = {"query": "{ attractions(first: 2) { edges { node { id } } } }"}
+    headers = {"x-forwarded-for": random_ip(), "accept": "application/json"}
+    outcomes = []
+    with httpx.Client(base_url=production_url, headers=headers, timeout=20) as client:
+        for _ in range(2 * PER_IP + 1):
+            body = client.get("/graphql", params=params).json()
+            outcomes.append("errors" not in body)
+            if "errors" in body:
+                assert [e["extensions"]["code"] for e in body["errors"]] == ["RATE_LIMITED"]
+                break
+    assert outcomes[-1] is False, "the address was never refused"
+    assert outcomes.count(True) >= PER_IP
+
+
 def test_operations_per_citizen_are_rate_limited(
     production_url: str, sms_simulator: SimulatorAdmin
 ) -> None:

@@ -68,6 +68,36 @@ def test_a_public_answer_is_served_again_without_executing(graph_url: str) -> No
     assert english.headers["x-mychangsha-cache"] == "miss"  # another language, another entry
 
 
+def _hot_answers(graph_url: str) -> float:
+    text = httpx.get(f"{graph_url}/metrics", timeout=10).text
+    found = re.search(r"^mychangsha_hot_answers_total (\S+)$", text, re.MULTILINE)
+    assert found, "the hot lane's counter is exported"
+    return float(found.group(1))
+
+
+def test_a_repeated_public_get_is_answered_from_memory(graph_url: str) -> None:
+    variables = {"near": _somewhere()}
+    first = _get(graph_url, NEARBY, variables)
+    assert _get(graph_url, NEARBY, variables).headers["x-mychangsha-cache"] == "hit"
+    served = _hot_answers(graph_url)
+    third = _get(graph_url, NEARBY, variables)
+    assert _hot_answers(graph_url) == served + 1
+    assert third.content == first.content
+    assert third.headers["content-type"] == "application/json"
+    assert third.headers["x-mychangsha-cache"] == "hit"
+    assert third.headers["cache-control"] == "public, max-age=300"
+    assert third.headers["vary"] == "Accept, Accept-Language"
+    assert third.headers["x-request-id"]
+    english = httpx.get(
+        f"{graph_url}/graphql",
+        params={"query": NEARBY, "variables": json.dumps(variables)},
+        headers={"accept-language": "en"},
+        timeout=10,
+    )
+    assert english.headers["x-mychangsha-cache"] == "miss"  # never the Chinese answer
+    assert _hot_answers(graph_url) == served + 1
+
+
 def test_post_uses_the_cache_without_cache_control(graph_url: str) -> None:
     variables = {"near": _somewhere()}
     for expected in ("miss", "hit"):

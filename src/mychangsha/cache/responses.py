@@ -38,16 +38,17 @@ LOOKUPS = Counter(
     "Response cache lookups by level and outcome.",
     ["outcome"],  # l1_hit, l2_hit, miss, error
 )
+L1_HITS = LOOKUPS.labels("l1_hit")
 
-# Reads the versions of the entry's tags and, under the key they make, the entry: one round
-# trip. KEYS: tag version keys; ARGV[1]: the entry's base key.
+# Reads the versions of the entry's tags and, under the key they make, the entry and its
+# remaining lifetime: one round trip. KEYS: tag version keys; ARGV[1]: the entry's base key.
 _LOOKUP: Final = """
 local versions = {}
 for i, key in ipairs(KEYS) do
   versions[i] = redis.call('GET', key) or '0'
 end
-local entry = redis.call('GET', ARGV[1] .. ':' .. table.concat(versions, '.'))
-return {versions, entry}
+local key = ARGV[1] .. ':' .. table.concat(versions, '.')
+return {versions, redis.call('GET', key), redis.call('PTTL', key)}
 """
 
 
@@ -81,6 +82,14 @@ class ResponseCache:
     def _key(self, base: str, versions: Sequence[str]) -> str:
         return base + ":" + ".".join(versions)
 
+    def peek(self, base: str, tags: Sequence[str]) -> bytes | None:
+        """The in-process answer, without any I/O (`tags` sorted); None when not held here."""
+        local = self._local(base, tags)
+        if local is None:
+            return None
+        L1_HITS.inc()
+        return local.body
+
     def _local(self, base: str, tags: Sequence[str]) -> Lookup | None:
         """An L1 answer when this process knows every tag's version."""
         if any(tag not in self._versions for tag in tags):
@@ -101,10 +110,12 @@ class ResponseCache:
         tags = sorted(tags)
         local = self._local(base, tags)
         if local is not None:
-            LOOKUPS.labels("l1_hit").inc()
+            L1_HITS.inc()
             return local
         try:
-            versions, body = await self._lookup(keys=[PREFIX + "v:" + t for t in tags], args=[base])
+            versions, body, ttl_ms = await self._lookup(
+                keys=[PREFIX + "v:" + t for t in tags], args=[base]
+            )
         except RedisError as exc:
             LOOKUPS.labels("error").inc()
             log.warning("response cache unavailable, answering without it: %s", exc)
@@ -112,7 +123,10 @@ class ResponseCache:
         decoded = [v.decode() if isinstance(v, bytes) else str(v) for v in versions]
         self._versions.update(zip(tags, decoded, strict=True))
         LOOKUPS.labels("l2_hit" if body is not None else "miss").inc()
-        return Lookup(body, self._key(base, decoded))
+        key = self._key(base, decoded)
+        if body is not None and int(ttl_ms) > 0:  # another replica's answer: keep it here too
+            self._remember(key, body, int(ttl_ms) / 1000)
+        return Lookup(body, key)
 
     async def put(self, key: str, body: bytes, max_age: int) -> None:
         """Store an answer for `max_age` seconds in Redis and in this process."""
@@ -120,7 +134,7 @@ class ResponseCache:
         with contextlib.suppress(RedisError):
             await self._redis.set(key, body, ex=max_age)
 
-    def _remember(self, key: str, body: bytes, max_age: int) -> None:
+    def _remember(self, key: str, body: bytes, max_age: float) -> None:
         self._l1[key] = (body, time.monotonic() + max_age)
         self._l1.move_to_end(key)
         while len(self._l1) > self._l1_size:
