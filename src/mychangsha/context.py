@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -71,6 +72,7 @@ class Context:
     services: Services
     connection: HTTPConnection | None = None
     connection_params: dict[str, Any] | None = None
+    started: float = field(default_factory=time.monotonic)  # answer budgets count from here
     _claims: Any = field(default=_UNSET)
     _loaders: dict[Callable[[Services], Any], DataLoader[Any, Any]] = field(default_factory=dict)
 
