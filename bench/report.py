@@ -13,9 +13,10 @@ BUDGET_MS = 800
 # The budget is what the graph waits for upstreams; encoding the answer and the loopback
 # hop come on top.
 BUDGET_ALLOWANCE_MS = 50
-# One DoctorSlots needs the doctor's schedule on the day and that schedule's slots; the
-# doctor, department and hospital come from the graph's own mirror.
-DOCTOR_SLOTS_RESOURCES = 2
+# One DoctorSlots needs one resource the graph does not hold: the doctor's slots on that day
+# (a FHIR Slot search by schedule and date). The doctor, department and hospital come from
+# the graph's own mirror of the directory.
+DOCTOR_SLOTS_RESOURCES = 1
 
 
 @dataclass(frozen=True)

@@ -309,6 +309,25 @@ def test_two_hundred_citizens_race_for_two_places(
     assert kinds.count("SlotUnavailable") == 198
 
 
+def test_a_retry_on_a_full_slot_repeats_the_first_answer(
+    people: Any, hospital_simulator: SimulatorAdmin
+) -> None:
+    """Losers on a full slot are refused early; a winner's retry still gets its appointment."""
+    device, me = people()
+    slot = _free_slots(device, _hospital_id(device, "省人民"), _tomorrow() + timedelta(days=1))[0]
+    code, fhir_id = _decode(slot["id"]).split("/")
+    hospital_simulator.http.put(
+        f"/__admin/slots/{code}/{fhir_id}", json={"capacity": 1}
+    ).raise_for_status()
+    key = uuid.uuid4().hex
+    first = _book(device, slot["id"], me["id"], key)
+    assert first["__typename"] == "Appointment"
+    again = _book(device, slot["id"], me["id"], key)
+    assert again["__typename"] == "Appointment" and again["id"] == first["id"]
+    other, someone = people()
+    assert _book(other, slot["id"], someone["id"])["__typename"] == "SlotUnavailable"
+
+
 def test_queue_updates_over_websocket(
     graph_url: str, people: Any, hospital_simulator: SimulatorAdmin
 ) -> None:

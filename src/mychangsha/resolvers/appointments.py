@@ -88,6 +88,10 @@ async def book(
         slot = await client.slot(slot_ref.fhir_id)
     except UpstreamNotFound:
         return Invalid("input.slotId", "No such slot.")
+    if slot.remaining == 0 and not await services.bookings.attempted(citizen.id, idempotency_key):
+        # A stampede's losers: refused before anything is written or the hospital is asked
+        # to book. The hospital's own count stays the authority for everyone else.
+        return Unavailable()
     doctor = await services.hospitals.doctor_by_schedule(slot_ref.hospital_code, slot.schedule_id)
     if doctor is None:
         return Invalid("input.slotId", "The slot's doctor is unknown here.")

@@ -76,6 +76,13 @@ class BookingRepository:
         await self._bookings.create_index([("day", ASCENDING), ("state", ASCENDING)])
         await self._bookings.create_index([("created_at", ASCENDING)])
 
+    async def attempted(self, citizen_id: str, idempotency_key: str) -> bool:
+        """Whether this key was used before (its first answer must then be repeated)."""
+        found = await self._bookings.find_one(
+            {"_id": f"{citizen_id}:{idempotency_key}"}, projection={"_id": 1}
+        )
+        return found is not None
+
     async def claim(
         self,
         *,
