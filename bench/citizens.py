@@ -9,10 +9,10 @@ with the graph's own keys: the graph verifies them exactly as it verifies any ot
 from __future__ import annotations
 
 import asyncio
-import base64
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bench.graph_client import global_id
 from mychangsha.auth.idcard import check_digit
 from mychangsha.services import open_services
 from mychangsha.settings import Settings
@@ -31,7 +31,7 @@ class BenchCitizen:
     @property
     def global_id(self) -> str:
         """The citizen's relay ID (what `me { id }` answers and `patientId` takes)."""
-        return base64.b64encode(f"Citizen:{self.id}".encode()).decode()
+        return global_id("Citizen", self.id)
 
 
 def id_number(index: int) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import orjson
+from strawberry import relay
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "clients" / "operations"
 
@@ -31,6 +32,11 @@ def citizen_headers(token: str | None, ip: str) -> dict[str, str]:
     if token:
         headers["authorization"] = f"Bearer {token}"
     return headers
+
+
+def global_id(type_name: str, key: str) -> str:
+    """A relay global ID, encoded as the graph encodes it."""
+    return str(relay.GlobalID(type_name, key))
 
 
 def address(index: int) -> str:

@@ -25,7 +25,14 @@ import orjson
 from bench import wrk
 from bench.burst import burst, http_post
 from bench.citizens import BenchCitizen
-from bench.graph_client import GraphClient, address, citizen_headers, operation, sha256
+from bench.graph_client import (
+    GraphClient,
+    address,
+    citizen_headers,
+    global_id,
+    operation,
+    sha256,
+)
 from bench.stack import Server, Stack, peak_rss_mb, reset_peak_rss
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -62,11 +69,6 @@ class Measured:
 def today() -> date:
     """Today in Changsha."""
     return datetime.now(SHANGHAI).date()
-
-
-def global_id(type_name: str, key: str) -> str:
-    """A relay global ID."""
-    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
 
 
 def upstream_total(stack: Stack) -> int:
@@ -156,7 +158,7 @@ def prepare_public_query(graph: Server, body_file: Path) -> wrk.HttpRequest:
         ).raise_for_status()
         path = persisted_get_path("NearbyAttractions", NEAR_QUERY)
         headers = {"accept": "application/json"}
-        answer = client.http.get(path, headers=headers)
+        client.http.get(path, headers=headers).raise_for_status()  # a miss stores the answer
         answer = client.http.get(path, headers=headers)
         if answer.headers.get("x-mychangsha-cache") != "hit":
             raise RuntimeError(f"the public query is not served from the cache: {answer.headers}")

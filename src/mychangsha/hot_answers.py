@@ -75,8 +75,9 @@ class HotAnswers:
         if scope.get("method") != "GET" or decision.policy.scope is not CacheScope.PUBLIC:
             return
         encoded = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)
-        self._routes[_route_key(scope)] = _Route(decision, encoded)
-        self._routes.move_to_end(_route_key(scope))
+        key = _route_key(scope)
+        self._routes[key] = _Route(decision, encoded)
+        self._routes.move_to_end(key)
         while len(self._routes) > ROUTES:
             self._routes.popitem(last=False)
 
