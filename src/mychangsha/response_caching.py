@@ -105,6 +105,12 @@ def citizen_tag(citizen_id: str) -> str:
     return f"{CITIZEN}:{citizen_id}"
 
 
+async def forget_private_answers(cache: ResponseCache, citizen_id: str) -> None:
+    """End a citizen's cached private answers when their data changed outside their requests
+    (a payment confirmed, an application moved, a notification arrived)."""
+    await cache.invalidate((citizen_tag(citizen_id),))
+
+
 class CachedAnswer(Exception):
     """Raised inside the view to answer from the cache without running the engine."""
 

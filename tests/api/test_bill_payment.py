@@ -596,3 +596,30 @@ def test_notifications_racing_each_other_pay_once(
     # Racers may each try the PUT; the hospital's version check lets one of them through.
     assert 1 <= _invoice_puts(hospital_simulator, bill["id"]) - puts <= 6
     assert _bill_status(device, bill["id"]) == "PAID"
+
+
+HOME_BILLS = "{ home { billsToPay { id status } } }"
+
+
+def test_a_confirmed_payment_ends_the_kept_home_screen(
+    people: Any, payment_simulator: SimulatorAdmin
+) -> None:
+    device, _ = people()
+    _, bill = _unpaid_registration_bill(device)
+    order = _pay(device, bill["id"])
+
+    def home() -> tuple[list[dict[str, Any]], str | None]:
+        response = device.http.post(
+            "/graphql",
+            json={"query": HOME_BILLS},
+            headers={"authorization": f"Bearer {device.access_token}"},
+        )
+        return response.json()["data"]["home"]["billsToPay"], response.headers.get(
+            "x-mychangsha-cache"
+        )
+
+    assert home() == ([{"id": bill["id"], "status": "UNPAID"}], "miss")
+    assert home()[1] == "hit"
+    _pay_in_app(payment_simulator, order)  # the gateway, not the citizen, tells the graph
+    _wait_paid(device, bill["id"])
+    assert home() == ([], "miss")

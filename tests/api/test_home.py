@@ -66,6 +66,14 @@ def _ticket_today_if_any(device: Device, me: dict[str, Any]) -> dict[str, Any] |
 def _needing_supplement(device: Device, government: SimulatorAdmin) -> str:
     bundle = _bundle(device)
     application = _submit(device, bundle, _good_files(bundle)).json()["data"]["applicationSubmit"]
+    _advance_to_needs_supplement(device, government, application)
+    return str(application["id"])
+
+
+def _advance_to_needs_supplement(
+    device: Device, government: SimulatorAdmin, application: dict[str, Any]
+) -> None:
+    """The platform asks for more materials; returns once the graph has heard of it."""
     government.http.post(
         f"/__admin/applications/{application['number']}/advance", json={"to": "needs_supplement"}
     ).raise_for_status()
@@ -76,7 +84,6 @@ def _needing_supplement(device: Device, government: SimulatorAdmin) -> str:
     ):
         assert time.monotonic() < deadline, "the platform's change never arrived"
         time.sleep(0.3)
-    return str(application["id"])
 
 
 def test_every_to_do_in_one_round_trip_each_upstream_once(
@@ -169,3 +176,36 @@ def test_signed_out_sees_public_sections_only(graph_url: str) -> None:
     )
     assert all(home[section] is None for section in personal)
     assert home["notices"] and len(home["recommendedAttractions"]) == 3
+
+
+def _home(device: Device) -> tuple[dict[str, Any], str | None]:
+    """The home screen and how it was answered (`hit` from the response cache, or `miss`)."""
+    response = device.http.post(
+        "/graphql",
+        json={"query": HOME, "variables": {"near": NEAR_ORANGE_ISLE}},
+        headers={"authorization": f"Bearer {device.access_token}", "x-forwarded-for": device.ip},
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]["home"], response.headers.get("x-mychangsha-cache")
+
+
+def test_the_home_screen_is_kept_for_its_citizen_until_their_data_changes(
+    citizen: tuple[Device, dict[str, Any]], government_simulator: SimulatorAdmin
+) -> None:
+    device, _ = citizen
+    bundle = _bundle(device)
+    application = _submit(device, bundle, _good_files(bundle)).json()["data"]["applicationSubmit"]
+    first, how = _home(device)
+    assert how == "miss"
+    again, how = _home(device)
+    assert (again, how) == (first, "hit")
+    assert first["applicationsNeedingSupplement"] == []
+
+    # The platform moves the application (a webhook, not the citizen's own request): the kept
+    # answer ends at once rather than when its ten seconds are over.
+    _advance_to_needs_supplement(device, government_simulator, application)
+    changed, how = _home(device)
+    assert how == "miss"
+    assert [a["id"] for a in changed["applicationsNeedingSupplement"]] == [application["id"]]
+    assert changed["unreadNotifications"] > first["unreadNotifications"]

@@ -37,8 +37,12 @@ def test_private_and_uncacheable_fields() -> None:
     assert me.cache_control() == "private, max-age=10"
     mixed = _policy("{ me { id } attractions(first: 1) { edges { node { id } } } }")
     assert mixed.scope is Scope.PRIVATE and mixed.max_age == 10
-    assert not _policy("{ home { notices { id } } }").cacheable
-    assert _policy("{ home { notices { id } } }").cache_control() == "no-store"
+    home = _policy("{ home { notices { id } recommendedAttractions { crowdLevel } } }")
+    assert (home.max_age, home.scope) == (10, Scope.PRIVATE)
+    assert home.tags == {"citizen", "crowd"}
+    live = "{ myAppointments(first: 1) { edges { node { id } } } }"
+    assert not _policy(live).cacheable
+    assert _policy(live).cache_control() == "no-store"
     assert not _policy('mutation { otpRequest(phone: "13800000000") { __typename } }').cacheable
 
 

@@ -39,6 +39,7 @@ from mychangsha.middleware import request_id_var
 from mychangsha.resolvers.identity import FamilyMemberByIdLoader, current_citizen, today_in_changsha
 from mychangsha.resolvers.notifications import notify_application_status
 from mychangsha.resolvers.patients import verified_citizen
+from mychangsha.response_caching import forget_private_answers
 from mychangsha.services import Services
 from mychangsha.storage.applications import ApplicationRecord, TimelineEntry
 from mychangsha.storage.materials import IncomingMaterial, StoredMaterial, UploadRejected
@@ -294,6 +295,7 @@ async def apply_status_change(services: Services, change: StatusChange) -> bool:
     )
     if record is None:
         return False
+    await forget_private_answers(services.response_cache, record.citizen_id)
     await services.broadcaster.publish(
         channel_of(record.citizen_id),
         {

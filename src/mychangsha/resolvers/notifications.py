@@ -13,6 +13,7 @@ from typing import Any
 
 from mychangsha.context import Context
 from mychangsha.errors import NotFound
+from mychangsha.response_caching import forget_private_answers
 from mychangsha.services import Services
 from mychangsha.storage.applications import ApplicationRecord
 from mychangsha.storage.notifications import NewNotification, Notification, NotificationKind
@@ -37,6 +38,7 @@ async def notify(services: Services, new: NewNotification) -> Notification | Non
     """Create a notification once per event and push it live; None when it existed already."""
     created = await services.notifications.create(new)
     if created is not None:
+        await forget_private_answers(services.response_cache, created.citizen_id)
         await services.broadcaster.publish(channel_of(created.citizen_id), to_event(created))
     return created
 

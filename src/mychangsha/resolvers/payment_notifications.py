@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from mychangsha.integrations.payment import InvalidNotification, PaymentResult
 from mychangsha.resolvers.billing import fulfil_bill
 from mychangsha.resolvers.tickets import fulfil_ticket_order
+from mychangsha.response_caching import forget_private_answers
 from mychangsha.services import Services
 from mychangsha.storage.payments import PaymentKind, PaymentOrder, PaymentState
 
@@ -51,6 +52,13 @@ async def apply_notification(services: Services, headers: Mapping[str, str], bod
         raise NotificationRejected("unknown order")
     if not result.paid:
         return
+    try:
+        await _apply_paid(services, order, result)
+    finally:  # the bill or ticket shows paid at once, even when fulfilling failed half way
+        await forget_private_answers(services.response_cache, order.citizen_id)
+
+
+async def _apply_paid(services: Services, order: PaymentOrder, result: PaymentResult) -> None:
     order = await _settle(services, order, result)
     if order.fulfilled or order.refund_due:
         return

@@ -54,6 +54,11 @@ HINTS: Final[dict[str, CacheHint]] = {
     "Query.search": _public(60, ATTRACTIONS, HOSPITALS, GOV_CATALOGUE),
     # the citizen's own; their mutations invalidate it, another's consent shows within 10 s
     "Query.me": _private(10),
+    # The home screen, the app's most loaded answer: the citizen's mutations end it, and so do
+    # a confirmed payment, a moved application and a new notification
+    # (response_caching.forget_private_answers); what only a hospital changes (a bill issued
+    # at its desk) shows within 10 s.
+    "Query.home": _private(10),
     # ... but not what others change: who read their data, who asks for their consent
     "Citizen.dataAccessLog": CacheHint(0),
     "Citizen.consentRequests": CacheHint(0),
