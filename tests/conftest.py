@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from mychangsha import embedded
+from tests.support.graphs import extra_graph
 from tests.support.servers import free_port, serve_process
 
 
@@ -139,6 +140,9 @@ GRAPH_TEST_SETTINGS: Mapping[str, str] = {
     "MASTER_KEY": "bXljaGFuZ3NoYS10ZXN0LW1hc3Rlci1rZXktMzJieXQ=",
     "WECHAT_APP_ID": "wx-mychangsha-dev",
     "WECHAT_APP_SECRET": "dev-wechat-secret",
+    # One access line per request would bury a failure's output; tests/observability reads
+    # the lines of a graph of its own.
+    "LOG_LEVEL": "WARNING",
     # Tests speak for many clients by sending X-Forwarded-For, as a proxy would.
     "TRUSTED_PROXY_HOPS": "1",
     # The suite runs far more operations a minute than any client; the operation limits are
@@ -222,3 +226,25 @@ def graph(graph_url: str) -> Iterator[GraphClient]:
     client = GraphClient(graph_url)
     yield client
     client.http.close()
+
+
+PRODUCTION_OPERATIONS_PER_IP = 5
+PRODUCTION_OPERATIONS_PER_CITIZEN = 3
+
+
+@pytest.fixture(scope="session")
+def production_url(graph_env: dict[str, str], graph_url: str) -> Iterator[str]:
+    """A graph with production settings on the session's data, with budgets a test can exhaust.
+
+    Trusted documents are off, so arbitrary documents reach validation: the hardening must
+    hold on its own. One process for the whole run, shared by every module that needs it.
+    """
+    env = {key: value for key, value in graph_env.items() if key != "GRAPHQL_IDE"}
+    with extra_graph(
+        env,
+        ENVIRONMENT="production",
+        TRUSTED_DOCUMENTS_ONLY="false",
+        OPERATION_RATE_PER_IP=str(PRODUCTION_OPERATIONS_PER_IP),
+        OPERATION_RATE_PER_CITIZEN=str(PRODUCTION_OPERATIONS_PER_CITIZEN),
+    ) as url:
+        yield url

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 
 import strawberry
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -19,9 +19,13 @@ from starlette.types import ASGIApp
 from mychangsha.cache import redis as redis_cache
 from mychangsha.cache.responses import following
 from mychangsha.hot_answers import HotAnswers
+from mychangsha.http_guards import guards
 from mychangsha.ide import ide_routes
 from mychangsha.integrations.errors import UpstreamError
 from mychangsha.middleware import RequestIdMiddleware
+from mychangsha.observability.access import AccessLogMiddleware
+from mychangsha.observability.metrics import OperationNames, exposition, worker_exited
+from mychangsha.observability.tracing import enable_tracing
 from mychangsha.persisted import persisted_queries
 from mychangsha.resolvers.certificates import DOWNLOAD_PATH, download
 from mychangsha.resolvers.government import WEBHOOK_PATH, WebhookRejected, apply_webhook
@@ -41,6 +45,7 @@ from mychangsha.sync.scheduler import (
     run_all,
 )
 from mychangsha.transport import GraphQLView
+from mychangsha.trusted import load_trusted_documents
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +124,9 @@ async def certificate_download(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
-    """Prometheus exposition of this process's metrics."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    """Prometheus exposition of this process's metrics (of every worker's, when shared)."""
+    body, media_type = exposition()
+    return Response(body, media_type=media_type)
 
 
 async def _start(services: Services) -> None:
@@ -130,6 +136,14 @@ async def _start(services: Services) -> None:
         log.exception("could not create indexes at start; will serve and retry on next start")
     if services.settings.catalogue_sync_on_start:
         await run_all(services)
+
+
+def _operation_names(settings: Settings) -> OperationNames:
+    """The trusted documents' operation names: the only ones metrics are labelled with."""
+    trusted = load_trusted_documents(
+        manifest=settings.trusted_documents_manifest, directory=settings.trusted_documents_dir
+    )
+    return OperationNames.of_documents(trusted.documents.values() if trusted else ())
 
 
 GraphQLEndpoint = Callable[[strawberry.Schema, Settings], ASGIApp]
@@ -162,8 +176,10 @@ def create_app(
     # httpx logs every request URL at INFO; some upstream contracts (WeChat's code2session)
     # put secrets in the query string.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if settings.otel_tracing:
+        enable_tracing()
     schema = (
-        build_schema(production=settings.is_production)
+        build_schema(production=settings.is_production, traced=settings.otel_tracing)
         if settings.subgraph is None
         else build_subgraph_schema(settings.subgraph, production=settings.is_production)
     )
@@ -182,6 +198,7 @@ def create_app(
                 following(services.response_cache),
             ):
                 yield
+        worker_exited(os.getpid())
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -198,6 +215,10 @@ def create_app(
         routes.extend(ide_routes(GRAPHQL_PATH))
     return Starlette(
         routes=routes,
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(AccessLogMiddleware, operations=_operation_names(settings)),
+            *guards(settings),
+        ],
         lifespan=lifespan,
     )

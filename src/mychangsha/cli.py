@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from mychangsha.auth.keys import ROTATION_LEAD
+from mychangsha.observability.logs import logging_config
 from mychangsha.settings import Settings
 
 ROTATION_LEAD_SECONDS = ROTATION_LEAD.total_seconds()
@@ -34,19 +35,39 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    workers = args.workers or settings.workers
+    if workers > 1:
+        _share_metrics_between_workers()
     uvicorn.run(
         "mychangsha.app:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
-        workers=args.workers or settings.workers,
+        workers=workers,
         proxy_headers=True,
         timeout_graceful_shutdown=20,
         timeout_keep_alive=settings.keep_alive_seconds,
-        log_level="info",
-        access_log=False,
+        log_config=logging_config(settings.log_format, settings.log_level),
+        access_log=False,  # observability/access.py writes a richer line per request
     )
     return 0
+
+
+def _share_metrics_between_workers() -> None:
+    """Give the workers one directory for their metrics, emptied of a previous run's files.
+
+    prometheus-client reads PROMETHEUS_MULTIPROC_DIR when it is first imported, so it must be
+    set here, before uvicorn starts the workers that import the app.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from mychangsha.observability.metrics import MULTIPROC_ENV
+
+    directory = os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="mychangsha-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    for stale in Path(directory).glob("*.db"):
+        stale.unlink()
 
 
 def _dev(args: argparse.Namespace) -> int:

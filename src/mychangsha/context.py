@@ -91,6 +91,11 @@ class Context:
         """The client's User-Agent, kept with a session so a citizen can tell devices apart."""
         return None if self.connection is None else self.connection.headers.get("user-agent")
 
+    @property
+    def verified_claims(self) -> AccessClaims | None:
+        """The claims when this request has already verified its token; never verifies."""
+        return None if self._claims is _UNSET else self._claims
+
     async def claims(self) -> AccessClaims | None:
         """The verified access token of the caller, None when absent or not valid.
 

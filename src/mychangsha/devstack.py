@@ -113,6 +113,7 @@ def run_dev_stack(port: int = 8000, data_dir: str = ".data") -> int:
         if not settings.payment_merchant_private_key:
             env["PAYMENT_MERCHANT_PRIVATE_KEY"] = _dev_merchant_key(data)
         env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+        env.setdefault("LOG_FORMAT", "text")  # a developer reads the terminal, not a collector
         if settings.mongodb_uri:
             env["MONGODB_URI"] = settings.mongodb_uri
         else:

@@ -28,6 +28,7 @@ from starlette.types import Scope, Send
 from mychangsha.cache.policy import Scope as CacheScope
 from mychangsha.cache.responses import ResponseCache
 from mychangsha.context import client_ip
+from mychangsha.observability.record import note_cache, note_operation
 
 if TYPE_CHECKING:  # response_caching imports the schema, which imports the transport's peers
     from mychangsha.response_caching import CacheDecision
@@ -109,6 +110,8 @@ class HotAnswers:
         )
         await send({"type": "http.response.body", "body": body})
         SERVED.inc()
+        note_operation(route.decision.policy.operation, "query")
+        note_cache("hot")
         return True
 
     def _within_budget(self, scope: Scope) -> bool:

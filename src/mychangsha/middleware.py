@@ -1,4 +1,5 @@
-"""ASGI middleware of the graph: request ids (more join here: CORS, security headers, limits)."""
+"""ASGI middleware of the graph: request ids (guards live in http_guards.py, the access line in
+observability/access.py)."""
 
 from __future__ import annotations
 

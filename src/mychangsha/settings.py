@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from mychangsha.integrations.http import UpstreamConfig
+
+APP_WEB_ORIGINS = ("https://mychangsha.cn", "https://m.mychangsha.cn")
+"""Where the app's web pages live (the H5 site, and the pages mini-programs open in web-views)."""
+
+LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?"
+"""Front-end dev servers on this machine, any port: allowed as origins outside production."""
+
+_ORIGIN = re.compile(r"^https?://[^/\s?#*]+$")
 
 
 class Settings(BaseSettings):
@@ -30,6 +39,16 @@ class Settings(BaseSettings):
         le=600,
         description="How long an idle HTTP connection stays open; longer than any client's or "
         "load balancer's idle timeout, so a request never races the server closing its socket.",
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="`json`: one object per line for log collectors; `text` for a terminal.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    otel_tracing: bool = Field(
+        default=False,
+        description="Trace operations, resolvers and upstream calls with OpenTelemetry (needs "
+        "the `otel` extra; exporter set by the standard OTEL_* variables).",
     )
     subgraph: Literal["identity", "hospital", "government", "tourism"] | None = Field(
         default=None,
@@ -75,6 +94,24 @@ class Settings(BaseSettings):
     )
     operation_rate_per_citizen: int = Field(
         default=300, ge=1, description="GraphQL operations one citizen may run per minute."
+    )
+    cors_allowed_origins: Annotated[list[str] | None, NoDecode] = Field(
+        default=None,
+        description="Browser origins (scheme://host[:port], comma-separated) that may call the "
+        "graph cross-origin; defaults to the app's web origins, plus localhost outside "
+        "production. Mini-programs' wx.request/my.request send no Origin and need no entry.",
+    )
+    max_request_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=16 * 1024,
+        le=16 * 1024 * 1024,
+        description="Largest request body other than a multipart upload (JSON operations, "
+        "callbacks); a larger one is refused with 413 before it is parsed.",
+    )
+    strict_transport_security: bool | None = Field(
+        default=None,
+        description="Send Strict-Transport-Security (browsers then use HTTPS only); defaults "
+        "to on in production, where TLS ends in front of the graph.",
     )
 
     tourism_base_url: str = "http://127.0.0.1:8101"
@@ -143,6 +180,45 @@ class Settings(BaseSettings):
     )
     catalogue_sync_seconds: float = 900.0
     catalogue_sync_on_start: bool = True
+
+    @field_validator("cors_allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """Comma-separated in the environment; each an exact origin, or it would never match.
+
+        A trailing slash or a path (`https://m.mychangsha.cn/`) is the usual mistake: a
+        browser's Origin never has one, so such an entry would silently allow nobody.
+        """
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list | tuple):
+            return value  # None, or something pydantic refuses with its own message
+        origins = [str(part).strip() for part in value if str(part).strip()]
+        for origin in origins:
+            if not _ORIGIN.match(origin):
+                raise ValueError(f"not an origin (scheme://host[:port], no path): {origin!r}")
+        return origins
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The exact origins browsers may call from (see `cors_allowed_origins`)."""
+        if self.cors_allowed_origins is None:
+            return list(APP_WEB_ORIGINS)
+        return self.cors_allowed_origins
+
+    @property
+    def cors_origin_pattern(self) -> str | None:
+        """Origins allowed by pattern: local dev servers, only while the list is the default."""
+        if self.cors_allowed_origins is None and not self.is_production:
+            return LOCAL_ORIGINS
+        return None
+
+    @property
+    def hsts_enabled(self) -> bool:
+        """HSTS is on in production unless explicitly set."""
+        if self.strict_transport_security is None:
+            return self.is_production
+        return self.strict_transport_security
 
     @property
     def is_production(self) -> bool:

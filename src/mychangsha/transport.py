@@ -20,6 +20,7 @@ import orjson
 from cross_web import (
     AsyncHTTPRequestAdapter,
     HTTPException,
+    parse_content_type,
 )  # what strawberry's views raise for bad requests
 from graphql.error import GraphQLFormattedError
 from starlette.requests import Request
@@ -32,6 +33,7 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_res
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ErrorMessage,
@@ -46,6 +48,9 @@ from mychangsha.cache.policy import Scope as CacheScope
 from mychangsha.context import Context, bearer_token
 from mychangsha.hot_answers import HotAnswers
 from mychangsha.ide import render_ide_page
+from mychangsha.observability.metrics import WEBSOCKET_OPERATIONS
+from mychangsha.observability.record import note_cache, note_codes, note_operation
+from mychangsha.observability.recorder import note_citizen_of
 from mychangsha.persisted import NOT_FOUND, PersistedQueries, PersistedQueryError
 from mychangsha.response_caching import EXECUTIONS, CachedAnswer, CacheDecision, ResponseCaching
 from mychangsha.schema.operation_rate_limit import operation_refusal
@@ -55,6 +60,10 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 CACHE_HEADER = "x-mychangsha-cache"
 CSRF_HEADERS = frozenset({"apollo-require-preflight", "x-mychangsha-csrf"})
 APPLICATION_JSON = "application/json"
+MULTIPART_FORM_DATA = "multipart/form-data"
+MAX_VARIABLES_DEPTH = 32
+"""Objects and lists in `variables`: far deeper than any input type of the schema nests, and
+far below what the JSON encoder (255) and Python's recursion limit allow."""
 
 
 def _quality(accept: str) -> dict[str, float]:
@@ -96,6 +105,20 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
+def _nests_deeper(value: object, limit: int) -> bool:
+    """True when JSON nests more than `limit` objects or lists; a loop, so never a recursion."""
+    pending: list[tuple[dict[Any, Any] | list[Any], int]] = (
+        [(value, 1)] if isinstance(value, dict | list) else []
+    )
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
 def _error(message: str, code: str) -> dict[str, object]:
     return {"message": message, "extensions": {"code": code}}
 
@@ -114,6 +137,11 @@ class CodedHTTPException(HTTPException):
 
 class PersistedWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws under the same document policy as HTTP (hash or trusted text)."""
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """Run one operation, counted among the active ones while it lives."""
+        with WEBSOCKET_OPERATIONS.track_inprogress():
+            await super().run_operation(operation)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         """Resolve the document first; a refused one gets an `error` message and never runs."""
@@ -220,6 +248,45 @@ class GraphQLView(GraphQL[Context, None]):
         """orjson's decode error subclasses json's, so strawberry's 400 handling still applies."""
         return orjson.loads(data)
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """Every JSON the protocol carries (a body, GET `variables`/`extensions`, multipart
+        `operations`/`map`) is an object, or a (refused) batch: strawberry would fail on
+        `"text"` or `null` with a 500."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise CodedHTTPException(
+                400, "The JSON of a GraphQL request must be an object", "BAD_USER_INPUT"
+            )
+        return parsed
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """A POST body is JSON (or multipart, for uploads): 415 for anything else.
+
+        A cross-site HTML form can POST `application/x-www-form-urlencoded`, `text/plain` or
+        `multipart/form-data` without a preflight; the first two are refused here, multipart
+        needs a CSRF header (parse_multipart).
+        """
+        if request.method == "POST":
+            media_type, _ = parse_content_type(request.content_type or "")
+            if APPLICATION_JSON not in media_type and media_type != MULTIPART_FORM_DATA:
+                raise CodedHTTPException(
+                    415,
+                    "A GraphQL POST must be application/json (multipart/form-data for uploads)",
+                    "BAD_USER_INPUT",
+                )
+        parsed = await super().parse_http_body(request)
+        if isinstance(parsed, GraphQLRequestData) and _nests_deeper(
+            parsed.variables, MAX_VARIABLES_DEPTH
+        ):
+            raise CodedHTTPException(
+                400,
+                f"The variables nest deeper than {MAX_VARIABLES_DEPTH} levels",
+                "BAD_USER_INPUT",
+            )
+        return parsed
+
     def _validate_batch_request(
         self, request_data: list[GraphQLRequestData], protocol: Any
     ) -> None:
@@ -279,7 +346,11 @@ class GraphQLView(GraphQL[Context, None]):
         if lookup is None:
             return  # Redis is away: answer without the cache
         if lookup.body is not None:
+            note_operation(decision.policy.operation, "query")
+            note_citizen_of(context)
+            note_cache("hit")
             raise CachedAnswer(lookup.body, decision)
+        note_cache("miss")
         request.state.cache_key = lookup.key
 
     async def process_result(
@@ -350,6 +421,7 @@ class GraphQLView(GraphQL[Context, None]):
     def _http_error(request: Request, exc: HTTPException, media_type: str) -> Response:
         status = exc.status_code
         code = exc.code if isinstance(exc, CodedHTTPException) else "BAD_USER_INPUT"
+        note_codes((code,))
         headers: dict[str, str] = {}
         if code == NOT_FOUND:
             # A miss must never be cached by a CDN: the next request registers the document.

@@ -8,8 +8,6 @@ that graph so arbitrary documents reach validation: the hardening must hold on i
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,34 +20,19 @@ from mychangsha.schema.limits import (
     MAX_DIRECTIVES_PER_LOCATION,
 )
 from tests.api.identity_client import Device, random_ip
-from tests.conftest import SimulatorAdmin
-from tests.support.servers import free_port, serve_process
+from tests.conftest import (
+    PRODUCTION_OPERATIONS_PER_CITIZEN,
+    PRODUCTION_OPERATIONS_PER_IP,
+    SimulatorAdmin,
+)
 
-PER_IP = 5
-PER_CITIZEN = 3
+PER_IP = PRODUCTION_OPERATIONS_PER_IP
+PER_CITIZEN = PRODUCTION_OPERATIONS_PER_CITIZEN
+
 CROWDED_PAGE = """query Crowded($n: Int!) { attractions(first: $n) { edges { node {
   id name crowd { level visitors } ticketSlots(date: "2026-11-26") { id start remaining } } } } }"""
 INTROSPECTION = "{ __schema { queryType { name } types { name } } }"
 TYPO = "{ attractoins(first: 1) { edges { node { id } } } }"
-
-
-@pytest.fixture(scope="module")
-def production_url(graph_env: dict[str, str], graph_url: str) -> Iterator[str]:
-    """A production graph on the session's data, with budgets a test can exhaust."""
-    port = free_port()
-    env = {key: value for key, value in graph_env.items() if key != "GRAPHQL_IDE"}
-    env |= {
-        "ENVIRONMENT": "production",
-        "TRUSTED_DOCUMENTS_ONLY": "false",
-        "OPERATION_RATE_PER_IP": str(PER_IP),
-        "OPERATION_RATE_PER_CITIZEN": str(PER_CITIZEN),
-        "PORT": str(port),
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "CATALOGUE_SYNC_ON_START": "false",  # the session's graph has mirrored the catalogue
-    }
-    argv = [sys.executable, "-m", "mychangsha", "serve", "--port", str(port), "--workers", "1"]
-    with serve_process(argv, port, health_path="/healthz", env=env):
-        yield f"http://127.0.0.1:{port}"
 
 
 def post(url: str, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:

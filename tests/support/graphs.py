@@ -5,13 +5,19 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 from tests.support.servers import free_port, serve_process
 
 
 @contextlib.contextmanager
-def extra_graph(graph_env: Mapping[str, str], **settings: str) -> Iterator[str]:
-    """Serve another graph replica with some settings changed; its base URL."""
+def extra_graph(
+    graph_env: Mapping[str, str], *, log_file: Path | None = None, **settings: str
+) -> Iterator[str]:
+    """Serve another graph replica with some settings changed; its base URL.
+
+    With `log_file`, the replica's log lines are written there (complete once the block ends).
+    """
     port = free_port()
     env = {
         **graph_env,
@@ -21,5 +27,9 @@ def extra_graph(graph_env: Mapping[str, str], **settings: str) -> Iterator[str]:
         **settings,
     }
     argv = [sys.executable, "-m", "mychangsha", "serve", "--port", str(port), "--workers", "1"]
-    with serve_process(argv, port, health_path="/healthz", env=env):
+    with contextlib.ExitStack() as stack:
+        stderr = stack.enter_context(log_file.open("wb")) if log_file is not None else None
+        stack.enter_context(
+            serve_process(argv, port, health_path="/healthz", env=env, stderr=stderr)
+        )
         yield f"http://127.0.0.1:{port}"

@@ -8,6 +8,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from typing import IO
 
 import httpx
 import uvicorn
@@ -53,9 +54,13 @@ def serve_process(
     port: int,
     health_path: str | None = None,
     env: dict[str, str] | None = None,
+    stderr: IO[bytes] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run a server as a child process until the block ends; fail loudly if it never comes up."""
-    proc = subprocess.Popen(list(argv), env=env)
+    """Run a server as a child process until the block ends; fail loudly if it never comes up.
+
+    Its standard error (where the graph logs) goes to `stderr` when given, else to ours.
+    """
+    proc = subprocess.Popen(list(argv), env=env, stderr=stderr)
     try:
         wait_until_listening(port)
         if health_path is not None:

@@ -52,6 +52,7 @@ class CachePolicy:
     max_age: int
     scope: Scope
     tags: frozenset[str]
+    operation: str | None = None  # the query's name, for the logs of answers from the cache
 
     @property
     def cacheable(self) -> bool:
@@ -93,7 +94,8 @@ def operation_policy(
     walk.selections(root, chosen[0].selection_set, is_root=True)
     if walk.max_age is None or walk.max_age <= 0:
         return NOT_CACHEABLE
-    return CachePolicy(walk.max_age, walk.scope, frozenset(walk.tags))
+    name = chosen[0].name.value if chosen[0].name else None
+    return CachePolicy(walk.max_age, walk.scope, frozenset(walk.tags), name)
 
 
 class _Walk:

@@ -18,6 +18,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from mychangsha.observability.recorder import OperationRecorder
+from mychangsha.observability.tracing import tracing_extension
 from mychangsha.schema.cost_limit import QueryCostLimit
 from mychangsha.schema.crowd import CrowdSubscription
 from mychangsha.schema.errors import GraphSchema
@@ -92,27 +94,33 @@ def _extensions(
         lambda: AddValidationRules(rules),
         OperationRateLimit,
         QueryCostLimit,
+        OperationRecorder,
     )
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+def build_schema(*, production: bool = False, traced: bool = False) -> strawberry.Schema:
     """The one schema object of the process (its caches are shared by all requests).
 
-    Production refuses introspection and hides field suggestions.
+    Production refuses introspection and hides field suggestions; traced adds OpenTelemetry
+    spans (observability/tracing.py).
     """
-    return _schema(production)
+    return _schema(production, traced)
 
 
 @cache
-def _schema(production: bool) -> strawberry.Schema:
-    """One object per variant, however the caller spells the argument.
+def _schema(production: bool, traced: bool) -> strawberry.Schema:
+    """One object per variant, however the caller spells the arguments.
 
-    strawberry cannot convert the same types into a second schema, so the production variant
-    is a copy of the one schema with its own extensions (rule lists built once, see
-    schema/limits.py) sharing the converted types.
+    strawberry cannot convert the same types into a second schema, so the production and
+    traced variants are copies of the one schema with their own extensions (rule lists built
+    once, see schema/limits.py) sharing the converted types.
     """
+    if traced:
+        variant = copy.copy(_schema(production, False))  # every call spells both arguments
+        variant.extensions = (*variant.extensions, tracing_extension())
+        return variant
     if production:
-        variant = copy.copy(_schema(False))
+        variant = copy.copy(_schema(False, False))
         assert isinstance(variant, GraphSchema)
         variant.extensions = _extensions(PRODUCTION_RULES)
         variant.hide_suggestions = True

@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from mychangsha.errors import CODES, GraphError
 from mychangsha.i18n import DEFAULT_LOCALE, Locale, msg, translate
 from mychangsha.integrations.errors import UpstreamError
+from mychangsha.observability.record import note_error_codes
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,9 @@ UPSTREAM_MESSAGES = {
 
 def _coded(error: GraphQLError, locale: Locale) -> GraphQLError:
     original = error.original_error
-    if original is None:
+    if original is None or (error.path is None and isinstance(original, GraphQLError)):
         # Parse, validation and variable-coercion errors: the client's document is at fault.
+        # (A variable's coercion error keeps the scalar's own GraphQLError as its original.)
         code = (error.extensions or {}).get("code")
         if code in CODES:
             return error
@@ -122,5 +124,6 @@ class GraphSchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         code_errors(errors, _locale_of(execution_context))
+        note_error_codes(errors)
         if self.hide_suggestions:
             without_suggestions(errors)

@@ -9,6 +9,8 @@ module adds the things tests and the dev stack need to drive it:
   so tests can prove that caching and DataLoaders save upstream calls;
 - `GET|PUT /__admin/faults`: latency, error rate and downtime for API routes (optionally only
   under a path prefix), so tests can prove timeouts, retries and stale-if-error;
+- `GET /__admin/traces`: the W3C `traceparent` of the latest API requests that carried one,
+  so tests can prove the graph passes its trace context on;
 - `POST /__admin/reset`: counters, faults and the simulator's own overrides back to zero.
 
 All state lives on `app.state` (never in module globals), so two simulators in one process
@@ -20,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import random
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -190,6 +192,9 @@ class Faults(BaseModel):
         return self.model_dump(by_alias=True)
 
 
+TRACE_HISTORY: Final = 100
+
+
 @dataclass
 class SimulatorState:
     """Mutable per-app state: counters by route template, the current faults, reset hooks."""
@@ -199,10 +204,12 @@ class SimulatorState:
     faults: Faults = field(default_factory=Faults)
     rng: random.Random = field(default_factory=random.Random)
     on_reset: Callable[[], None] | None = None
+    traceparents: deque[str] = field(default_factory=lambda: deque(maxlen=TRACE_HISTORY))
 
     def reset(self) -> None:
         """Counters and faults to zero, then the simulator's own overrides."""
         self.counters.clear()
+        self.traceparents.clear()
         self.faults = Faults()
         if self.on_reset is not None:
             self.on_reset()
@@ -247,6 +254,9 @@ class SimulatorMiddleware:
             await self.app(scope, receive, send)
             return
         self.state.counters[key] += 1
+        for name, value in scope["headers"]:
+            if name == b"traceparent":
+                self.state.traceparents.append(value.decode("latin-1"))
         faults = self.state.faults
         if faults.applies_to(scope["path"]):
             failure = await self._apply(faults)
@@ -280,6 +290,10 @@ async def _healthz(request: Request) -> Response:
 
 async def _counters(request: Request) -> Response:
     return OrjsonResponse(_simulator(request).counters_json())
+
+
+async def _traces(request: Request) -> Response:
+    return OrjsonResponse({"traceparents": list(_simulator(request).traceparents)})
 
 
 async def _get_faults(request: Request) -> Response:
@@ -457,6 +471,7 @@ def create_simulator_app(
         Route("/openapi.json", _openapi_endpoint(with_common_openapi(openapi)), methods=["GET"]),
         Route("/healthz", _healthz, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/counters", _counters, methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/traces", _traces, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/faults", _get_faults, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/faults", _put_faults, methods=["PUT"]),
         Route(f"{ADMIN_PREFIX}/reset", _reset, methods=["POST"]),
