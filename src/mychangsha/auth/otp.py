@@ -56,9 +56,10 @@ class CodeSent:
 
 @dataclass(frozen=True)
 class Limited:
-    """Too many requests; when to try again."""
+    """Too many requests (or the limits cannot be checked now); when to try again."""
 
     retry_after: int
+    unavailable: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class OneTimeCodes:
         """Send a fresh code unless a limit says no; a new code replaces the previous one."""
         by_ip = await self._limiter.hit(SEND_PER_IP, client_ip)
         if not by_ip.allowed:
-            return Limited(_seconds(by_ip.retry_after))
+            return Limited(_seconds(by_ip.retry_after), by_ip.unavailable)
         # The cooldown is taken first and atomically: concurrent sends for a phone send once.
         if not await self._redis.set(_cooldown_key(phone), "1", ex=RESEND_SECONDS, nx=True):
             ttl = await self._redis.ttl(_cooldown_key(phone))
@@ -107,7 +108,7 @@ class OneTimeCodes:
         by_phone = await self._limiter.hit(SEND_PER_PHONE, phone)
         if not by_phone.allowed:
             await self._redis.expire(_cooldown_key(phone), _seconds(by_phone.retry_after))
-            return Limited(_seconds(by_phone.retry_after))
+            return Limited(_seconds(by_phone.retry_after), by_phone.unavailable)
         code = f"{secrets.randbelow(1_000_000):06d}"
         key = _code_key(phone)
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -132,7 +133,7 @@ class OneTimeCodes:
         """True exactly once for the right code; otherwise why not."""
         by_ip = await self._limiter.hit(TRY_PER_IP, client_ip)
         if not by_ip.allowed:
-            return Limited(_seconds(by_ip.retry_after))
+            return Limited(_seconds(by_ip.retry_after), by_ip.unavailable)
         key = _code_key(phone)
         spent = await self._spend_try(keys=[key])
         if spent is None:

@@ -43,7 +43,7 @@ __all__ = ["Decision", "Limit", "RateLimiter"]
 logger = logging.getLogger(__name__)
 
 MAX_RAW_KEY_BYTES: Final = 64
-REFUSED_RETRY_AFTER: Final = 1.0
+REFUSED_RETRY_AFTER: Final = 10.0  # Redis is away: asking again every second would not help
 _MICROS: Final = 1_000_000
 
 # KEYS[1] the sliding log.
@@ -161,6 +161,7 @@ class Decision:
     allowed: bool
     remaining: int
     retry_after: float
+    unavailable: bool = False  # refused because Redis could not be asked, not for overuse
 
 
 class RateLimiter:
@@ -267,4 +268,4 @@ def _redis_down(limit: Limit, cost: int, exc: BaseException) -> Decision:
     logger.warning("rate limit %s: Redis unavailable, %s: %s", limit.name, verdict, exc)
     if limit.fail_open:
         return Decision(allowed=True, remaining=max(limit.max_hits - cost, 0), retry_after=0.0)
-    return Decision(allowed=False, remaining=0, retry_after=REFUSED_RETRY_AFTER)
+    return Decision(allowed=False, remaining=0, retry_after=REFUSED_RETRY_AFTER, unavailable=True)

@@ -7,11 +7,15 @@ single conditional update, so two racing refreshes with one token cannot both su
 
 Revocation is written to MongoDB (the record) and to Redis (what every request checks, with a
 TTL as long as an access token can live). When Redis cannot answer, the check falls back to
-MongoDB rather than letting a revoked session through.
+MongoDB rather than letting a revoked session through. Redis may also forget (restarted
+without persistence, flushed, or unreachable when a revocation was mirrored): it is trusted to
+say "not revoked" only while it holds a completeness mark, which is set after the revocations
+an access token may still outlive have been copied back from MongoDB.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -30,6 +34,8 @@ from mychangsha.storage.mongo import Document
 log = logging.getLogger(__name__)
 
 _REVOKED_KEY = "auth:revoked:{}"
+# Present while Redis holds every revocation that is younger than the revocation TTL.
+_COMPLETE_KEY = "auth:revoked:complete"
 
 
 class InvalidRefreshToken(Exception):
@@ -70,10 +76,13 @@ class SessionStore:
         self._redis = redis
         self._refresh_lifetime = refresh_lifetime
         self._revocation_ttl = revocation_ttl
+        self._restoring = asyncio.Lock()
+        self._mirror_missed = False  # a revocation did not reach Redis: its mark is not true
 
     async def ensure_indexes(self) -> None:
-        """Sessions by citizen; spent and expired refresh tokens age out on their own."""
+        """Sessions by citizen and by revocation; refresh tokens age out on their own."""
         await self._sessions.create_index([("citizen_id", ASCENDING)])
+        await self._sessions.create_index([("revoked_at", ASCENDING)])
         await self._refresh.create_index([("session_id", ASCENDING)])
         await self._refresh.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
@@ -130,15 +139,51 @@ class SessionStore:
         try:
             await self._redis.set(_REVOKED_KEY.format(session_id), reason, ex=self._revocation_ttl)
         except RedisError:
+            self._mirror_missed = True
             log.warning("revocation of session %s not mirrored to Redis", session_id)
 
     async def is_revoked(self, session_id: str) -> bool:
-        """Redis first (every request asks); MongoDB when Redis cannot say."""
+        """Redis first (every request asks); MongoDB when Redis cannot say or has forgotten."""
         try:
-            return bool(await self._redis.exists(_REVOKED_KEY.format(session_id)))
+            if self._mirror_missed:  # Redis is back: every process must restore from MongoDB
+                await self._redis.delete(_COMPLETE_KEY)
+                self._mirror_missed = False
+            key = _REVOKED_KEY.format(session_id)
+            marked, complete = await self._redis.mget(key, _COMPLETE_KEY)
+            if marked is not None:
+                return True
+            if complete is not None:
+                return False
+            await self._restore_revocations()
         except RedisError:
-            session = await self._sessions.find_one({"_id": session_id}, {"revoked_at": 1})
-            return session is None or session.get("revoked_at") is not None
+            pass
+        session = await self._sessions.find_one({"_id": session_id}, {"revoked_at": 1})
+        return session is None or session.get("revoked_at") is not None
+
+    async def _restore_revocations(self) -> None:
+        """Copy the revocations an access token may still outlive back into Redis, then mark it.
+
+        Later revocations are mirrored by `revoke` as usual; one that misses Redis clears the
+        mark again. One restore at a time per process; a second process repeating it is harmless.
+        """
+        async with self._restoring:
+            if await self._redis.exists(_COMPLETE_KEY):
+                return
+            now = datetime.now(UTC)
+            revoked = self._sessions.find(
+                {"revoked_at": {"$gt": now - self._revocation_ttl}},
+                {"revoked_at": 1, "revoked_reason": 1},
+            )
+            async with self._redis.pipeline(transaction=False) as pipe:
+                async for session in revoked:
+                    left = session["revoked_at"] + self._revocation_ttl - now
+                    pipe.set(
+                        _REVOKED_KEY.format(session["_id"]),
+                        str(session.get("revoked_reason") or "revoked"),
+                        px=max(int(left.total_seconds() * 1000), 1),
+                    )
+                pipe.set(_COMPLETE_KEY, now.isoformat())
+                await pipe.execute()
 
     async def _new_refresh_token(self, session_id: str, citizen_id: str, now: datetime) -> str:
         token = secrets.token_urlsafe(32)

@@ -17,6 +17,7 @@ ZH_CN: Final[dict[str, str]] = {
     "This account no longer exists.": "该账号已不存在。",
     "Wrong or expired code.": "验证码错误或已过期。",
     "Too many attempts; try again in {n} s.": "尝试次数过多，请 {n} 秒后再试。",
+    "Sign-in is briefly unavailable; try again in {n} s.": "登录服务暂时不可用，请 {n} 秒后再试。",
     "Too many requests; try again in {n} s.": "请求过于频繁，请 {n} 秒后再试。",
     "Start again from the mini-program.": "请返回小程序重新操作。",
     "WeChat did not accept the code; try again.": "微信登录凭证无效，请重试。",

@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from pymongo.errors import ConnectionFailure
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.types import ExecutionContext
 
@@ -19,6 +20,7 @@ from mychangsha.observability.record import note_error_codes
 log = logging.getLogger(__name__)
 
 INTERNAL_MESSAGE = msg("Internal server error")
+STORAGE = "storage"  # the `upstream` of errors caused by the graph's own database
 # graphql-core appends its hints ("Did you mean 'name'?", "Did you mean to use an inline
 # fragment on 'X'?") at the end of a message.
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?\s*$", re.DOTALL)
@@ -49,6 +51,11 @@ def _coded(error: GraphQLError, locale: Locale) -> GraphQLError:
         log.info("upstream error at %s: %s", error.path, original)
         text = UPSTREAM_MESSAGES.get(original.code, UPSTREAM_MESSAGES["UPSTREAM_UNAVAILABLE"])
         return _with(error, translate(text, locale), original.code, {"upstream": original.upstream})
+    if isinstance(original, ConnectionFailure):
+        # MongoDB unreachable (or electing a primary): the citizen can only try again later.
+        log.warning("storage unavailable at %s: %s", error.path, original)
+        message = translate(UPSTREAM_MESSAGES["UPSTREAM_UNAVAILABLE"], locale)
+        return _with(error, message, "UPSTREAM_UNAVAILABLE", {"upstream": STORAGE})
     if isinstance(original, GlobalIDValueError):
         return _with(error, translate(msg("not a valid global ID"), locale), "BAD_USER_INPUT")
     log.error("unexpected error at %s", error.path, exc_info=original)

@@ -305,10 +305,11 @@ FamilyMemberAddResult = Annotated[
 
 
 def _limited(outcome: otp.Limited) -> RateLimited:
-    return RateLimited(
-        message=msg("Too many attempts; try again in {n} s.", n=outcome.retry_after),
-        retry_after_seconds=outcome.retry_after,
-    )
+    if outcome.unavailable:  # the limits could not be checked: refused, but not the citizen's doing
+        message = msg("Sign-in is briefly unavailable; try again in {n} s.", n=outcome.retry_after)
+    else:
+        message = msg("Too many attempts; try again in {n} s.", n=outcome.retry_after)
+    return RateLimited(message=message, retry_after_seconds=outcome.retry_after)
 
 
 def _invalid(outcome: resolvers.InvalidInput) -> InvalidInput:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -20,10 +21,17 @@ def database(client: AsyncMongoClient[Document], name: str) -> AsyncDatabase[Doc
     return client.get_database(name)
 
 
+PING_TIMEOUT_SECONDS = 1.0
+
+
 async def ping(client: AsyncMongoClient[Document]) -> bool:
-    """True when the server answers; readiness probes call this."""
+    """True when the server answers within a second; readiness probes call this.
+
+    Shorter than the client's server selection timeout (3 s, which rides out a primary
+    election for requests): a probe must answer well within the load balancer's own timeout.
+    """
     try:
-        await client.admin.command("ping")
-    except Exception:  # any failure means "not ready"
+        await asyncio.wait_for(client.admin.command("ping"), PING_TIMEOUT_SECONDS)
+    except Exception:  # any failure, a timeout included, means "not ready"
         return False
     return True
