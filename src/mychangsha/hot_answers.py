@@ -1,5 +1,7 @@
 """Public answers to GET requests, served from this process's memory before anything else runs.
 
+`HotLaneMiddleware` takes the lane in front of the router; the GraphQL view teaches it.
+
 A public persisted query (attractions near a point, the government catalogue) is asked by
 many phones with the same query string. Once the response cache holds its answer, the only
 work left is finding the bytes: this lane remembers, per query string and the headers the
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Final
 
 from prometheus_client import Counter
 from starlette.requests import HTTPConnection
-from starlette.types import Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mychangsha.cache.policy import Scope as CacheScope
 from mychangsha.cache.responses import ResponseCache
@@ -129,3 +131,23 @@ class HotAnswers:
             return False
         self._counts[address] = used + 1
         return True
+
+
+class HotLaneMiddleware:
+    """Takes the hot lane before Starlette's router: a hit needs no routing and no handler.
+
+    Placed inside the guards and the access middleware, so a hot answer carries the same
+    headers, request id, log line and metrics as any other.
+    """
+
+    def __init__(self, app: ASGIApp, *, hot: HotAnswers, path: str) -> None:
+        self.app = app
+        self.hot = hot
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == self.path:
+            cache: ResponseCache = scope["app"].state.services.response_cache
+            if await self.hot.answer(scope, send, cache):
+                return
+        await self.app(scope, receive, send)

@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from typing import Final
 
 import orjson
-from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -118,7 +117,14 @@ class SecurityHeadersMiddleware:
             headers.append((b"content-security-policy", _policy_for(headers)))
         if signed_in and b"cache-control" not in present:
             headers.append((b"cache-control", b"no-store"))
+        if not _varies_on_origin(headers):
+            headers.append((b"vary", b"Origin"))
         message["headers"] = headers
+
+
+def _varies_on_origin(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a Vary header already names Origin (CORS answers for listed origins do)."""
+    return any(name.lower() == b"vary" and b"origin" in value.lower() for name, value in headers)
 
 
 def _policy_for(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
@@ -158,10 +164,11 @@ class BrowserOriginsMiddleware:
             await self.app(scope, receive, send)
             return
         origin = _header(scope, b"origin")
-        if origin is None or self.cors.is_allowed_origin(origin.decode("latin-1")):
+        if origin is not None and self.cors.is_allowed_origin(origin.decode("latin-1")):
             await self.cors(scope, receive, send)
             return
-        if scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method"):
+        asks_preflight = _header(scope, b"access-control-request-method") is not None
+        if origin is not None and scope["method"] == "OPTIONS" and asks_preflight:
             await _refuse(
                 send,
                 403,
@@ -171,12 +178,9 @@ class BrowserOriginsMiddleware:
             )
             return
 
-        async def send_varying_on_origin(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).add_vary_header("Origin")
-            await send(message)
-
-        await self.app(scope, receive, send_varying_on_origin)
+        # No Origin (apps, servers, same-origin pages) or a foreign one: no CORS headers
+        # (SecurityHeadersMiddleware still says the answer varies on Origin).
+        await self.app(scope, receive, send)
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

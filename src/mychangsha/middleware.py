@@ -1,16 +1,18 @@
-"""ASGI middleware of the graph: request ids (guards live in http_guards.py, the access line in
-observability/access.py)."""
+"""Request ids: the caller's when well-formed, else made here; carried in a context variable
+so every log line of a request names it (observability/access.py assigns and echoes them)."""
 
 from __future__ import annotations
 
 import contextvars
+import itertools
+import os
 import re
-import uuid
+import secrets
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 REQUEST_ID_HEADER = "x-request-id"
+HEADER_NAME = REQUEST_ID_HEADER.encode()
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -18,29 +20,35 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 
-class RequestIdMiddleware:
-    """Tag every request with an id (the caller's if well-formed) for logs and the response."""
+class RequestIds:
+    """New request ids: 64 random bits per process, then a counter (32 hex digits in all).
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    Unique across processes and replicas like a random UUID, without asking the OS for
+    randomness on every request; a forked child notices its new pid and draws its own bits.
+    """
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        incoming = (
-            dict(scope.get("headers") or ()).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        )
-        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-        token = request_id_var.set(request_id)
+    def __init__(self) -> None:
+        self._pid = -1
+        self._prefix = ""
+        self._counter = itertools.count()
 
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
-            await send(message)
+    def new(self) -> str:
+        """The next id of this process."""
+        if self._pid != os.getpid():
+            self._pid, self._prefix = os.getpid(), secrets.token_hex(8)
+            self._counter = itertools.count()
+        return f"{self._prefix}{next(self._counter):016x}"
 
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            request_id_var.reset(token)
+
+_ids = RequestIds()
+
+
+def assign_request_id(scope: Scope) -> str:
+    """The request's id: the caller's `X-Request-Id` when well-formed, else a new one; kept in
+    the scope's state for handlers that read it there."""
+    incoming = next(
+        (value for name, value in scope.get("headers") or () if name == HEADER_NAME), b""
+    ).decode("latin-1")
+    request_id = incoming if incoming and _SAFE_ID.match(incoming) else _ids.new()
+    scope.setdefault("state", {})["request_id"] = request_id
+    return request_id

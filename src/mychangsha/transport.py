@@ -368,10 +368,6 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        if self.hot is not None and await self.hot.answer(
-            scope, send, scope["app"].state.services.response_cache
-        ):
-            return
         request = Request(scope, receive)
         negotiated = wants_graphql_response_json(request.headers.get("accept"))
         media_type = GRAPHQL_RESPONSE_JSON if negotiated else APPLICATION_JSON

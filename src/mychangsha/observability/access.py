@@ -1,9 +1,10 @@
 """The access line and the request metrics: written once per HTTP request, after its last byte.
 
-Sits inside RequestIdMiddleware (so the line carries the request id) and outside everything
-else, so the duration covers the hot lane, the response cache and the engine alike, and the
-status is the one the client got. Probes (/healthz, /readyz, /metrics) are counted but not
-logged: a load balancer asks every few seconds and would drown the lines that matter.
+The outermost of the graph's middleware (it assigns the request id every line carries), so
+the duration covers the guards, the hot lane, the response cache and the engine alike, and
+the status is the one the client got. Probes (/healthz, /readyz, /metrics) are counted but
+not logged: a load balancer asks every few seconds and would drown the lines that matter.
+Public answers sent from a cache are logged at DEBUG only (see `_level`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Final
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mychangsha.middleware import request_id_var
+from mychangsha.middleware import HEADER_NAME, assign_request_id, request_id_var
 from mychangsha.observability.logs import FIELDS_ATTRIBUTE
 from mychangsha.observability.metrics import (
     HTTP_RESPONSES,
@@ -30,6 +31,7 @@ from mychangsha.observability.record import RequestRecord, close_record, open_re
 log = logging.getLogger("mychangsha.access")
 
 QUIET_PATHS: Final = frozenset({"/healthz", "/readyz", "/metrics"})
+PUBLIC_CACHE_OUTCOMES: Final = frozenset({"hit", "hot"})
 GRAPHQL_PATH: Final = "/graphql"
 # Codes that mean the graph (not the caller) failed: such answers are logged as warnings.
 SERVER_SIDE_CODES: Final = frozenset(
@@ -38,23 +40,40 @@ SERVER_SIDE_CODES: Final = frozenset(
 
 
 class AccessLogMiddleware:
-    """Logs and measures every HTTP request once it has been answered (or abandoned)."""
+    """Gives every request its id, then logs and measures it once it has been answered.
+
+    One layer for both, since every answer passes through it once: the id is set for the
+    log lines of the request (websockets too) and echoed in `X-Request-Id`.
+    """
 
     def __init__(self, app: ASGIApp, *, operations: OperationNames | None = None) -> None:
         self.app = app
         self.operations = operations or OperationNames()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        record, token = open_record(request_id_var.get())
+        request_id = assign_request_id(scope)
+        id_token = request_id_var.set(request_id)
+        try:
+            if scope["type"] == "http":
+                await self._observed(scope, receive, send, request_id)
+            else:
+                await self.app(scope, receive, send)
+        finally:
+            request_id_var.reset(id_token)
+
+    async def _observed(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        record, token = open_record(request_id)
         status = 500  # what the client sees when the app raises before starting an answer
+        id_header = (HEADER_NAME, request_id.encode("latin-1"))
 
         async def send_and_watch(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*(message.get("headers") or ()), id_header]
             await send(message)
 
         try:
@@ -69,7 +88,8 @@ class AccessLogMiddleware:
         _responses(route_label(path), status).inc()
         if path == GRAPHQL_PATH:
             self._measure_operation(record, seconds)
-        if path in QUIET_PATHS:
+        level = _level(path, status, record)
+        if level is None or not log.isEnabledFor(level):
             return
         fields = {
             "method": scope["method"],
@@ -82,9 +102,8 @@ class AccessLogMiddleware:
             "codes": record.codes or None,
             "cache": record.cache,
         }
-        failed = status >= 500 or any(code in SERVER_SIDE_CODES for code in record.codes)
         log.log(
-            logging.WARNING if failed else logging.INFO,
+            level,
             "%s %s %s",
             scope["method"],
             path,
@@ -101,6 +120,22 @@ class AccessLogMiddleware:
 
 
 _ANSWERED: Final = {"hit": "cache", "hot": "hot"}
+
+
+def _level(path: str, status: int, record: RequestRecord) -> int | None:
+    """How loud a request's line is; None for probes, which are only counted.
+
+    Failures of the graph are warnings. A public answer sent whole from a cache is DEBUG: it
+    names no one and ran nothing, and at thousands a second per worker its lines would cost
+    more than the answers (the metrics still count each one).
+    """
+    if path in QUIET_PATHS:
+        return None
+    if status >= 500 or any(code in SERVER_SIDE_CODES for code in record.codes):
+        return logging.WARNING
+    if status == 200 and record.citizen is None and record.cache in PUBLIC_CACHE_OUTCOMES:
+        return logging.DEBUG
+    return logging.INFO
 
 
 @functools.cache
