@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp
 
+from mychangsha.admission import Admission
 from mychangsha.cache import redis as redis_cache
 from mychangsha.cache.responses import following
 from mychangsha.hot_answers import HotAnswers, HotLaneMiddleware
@@ -166,6 +167,7 @@ def graphql_endpoint(schema: strawberry.Schema, settings: Settings) -> ASGIApp:
             per_ip_per_minute=settings.operation_rate_per_ip,
             trusted_proxy_hops=settings.trusted_proxy_hops,
         ),
+        admission=Admission(settings.max_concurrent_operations),
         graphql_path=GRAPHQL_PATH,
     )
 

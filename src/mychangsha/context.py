@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from mychangsha.auth.tokens import AccessClaims, InvalidToken
 from mychangsha.errors import Unauthenticated
 from mychangsha.i18n import Locale, negotiate
+from mychangsha.middleware import ARRIVED
 from mychangsha.services import Services
 
 LoaderT = TypeVar("LoaderT", bound=DataLoader[Any, Any])
@@ -72,9 +73,14 @@ class Context:
     services: Services
     connection: HTTPConnection | None = None
     connection_params: dict[str, Any] | None = None
-    started: float = field(default_factory=time.monotonic)  # answer budgets count from here
+    started: float = -1.0  # answer budgets count from here: the request's arrival
     _claims: Any = field(default=_UNSET)
     _loaders: dict[Callable[[Services], Any], DataLoader[Any, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.started < 0:  # not given: the request's arrival (admission may queue it), or now
+            state = {} if self.connection is None else self.connection.scope.get("state", {})
+            self.started = state.get(ARRIVED, time.monotonic())
 
     @property
     def client_ip(self) -> str:

@@ -12,6 +12,7 @@ import secrets
 from starlette.types import Scope
 
 REQUEST_ID_HEADER = "x-request-id"
+ARRIVED = "arrived"  # scope state: time.monotonic() when the request reached the graph
 HEADER_NAME = REQUEST_ID_HEADER.encode()
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 

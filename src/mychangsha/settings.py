@@ -40,6 +40,13 @@ class Settings(BaseSettings):
         description="How long an idle HTTP connection stays open; longer than any client's or "
         "load balancer's idle timeout, so a request never races the server closing its socket.",
     )
+    max_concurrent_operations: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="GraphQL operations one worker runs at once; later ones wait in arrival "
+        "order (admission.py).",
+    )
     log_format: Literal["json", "text"] = Field(
         default="json",
         description="`json`: one object per line for log collectors; `text` for a terminal.",

@@ -43,6 +43,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
+from mychangsha.admission import Admission
 from mychangsha.cache.policy import CachePolicy
 from mychangsha.cache.policy import Scope as CacheScope
 from mychangsha.context import Context, bearer_token
@@ -60,6 +61,7 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 CACHE_HEADER = "x-mychangsha-cache"
 CSRF_HEADERS = frozenset({"apollo-require-preflight", "x-mychangsha-csrf"})
 APPLICATION_JSON = "application/json"
+DEFAULT_CONCURRENT_OPERATIONS = 200
 MULTIPART_FORM_DATA = "multipart/form-data"
 MAX_VARIABLES_DEPTH = 32
 """Objects and lists in `variables`: far deeper than any input type of the schema nests, and
@@ -179,6 +181,7 @@ class GraphQLView(GraphQL[Context, None]):
         persisted: PersistedQueries,
         caching: ResponseCaching | None = None,
         hot: HotAnswers | None = None,
+        admission: Admission | None = None,
         graphql_path: str = "/graphql",
     ) -> None:
         # The legacy graphql-ws protocol would bypass the trusted-documents check.
@@ -197,6 +200,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.persisted = persisted
         self.caching = caching
         self.hot = hot if caching is not None else None
+        self.admission = admission or Admission(DEFAULT_CONCURRENT_OPERATIONS)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """The request's context over the process-wide services."""
@@ -372,7 +376,8 @@ class GraphQLView(GraphQL[Context, None]):
         negotiated = wants_graphql_response_json(request.headers.get("accept"))
         media_type = GRAPHQL_RESPONSE_JSON if negotiated else APPLICATION_JSON
         try:
-            response = await self.run(request)
+            async with self.admission.turn():
+                response = await self.run(request)
         except CachedAnswer as hit:
             response = Response(hit.body, media_type=APPLICATION_JSON)
             response.headers[CACHE_HEADER] = "hit"

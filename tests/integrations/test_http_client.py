@@ -170,6 +170,19 @@ async def test_uncached_reads_always_reach_the_upstream(
     assert upstream.count("/data/u") == 2
 
 
+async def test_shared_live_reads_in_flight_together_make_one_request(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    upstream.delay(100)
+    client = make_client()
+    together = await asyncio.gather(*(client.get_json("/data/s", shared=True) for _ in range(20)))
+    assert upstream.count("/data/s") == 1
+    assert all(result == {"name": "s", "served": 1} for result in together)
+    assert together[0] is not together[1], "each caller gets its own decoded copy"
+    # Nothing is kept: the next read, once the shared one is over, asks again.
+    assert await client.get_json("/data/s", shared=True) == {"name": "s", "served": 2}
+
+
 async def test_concurrent_misses_share_one_request(
     upstream: Upstream, make_client: MakeClient
 ) -> None:

@@ -153,6 +153,11 @@ class _Filled:
     stale: bool
 
 
+async def _live(fetch: Callable[[], Awaitable[httpx.Response]]) -> _Filled:
+    """An uncached read as a flight's result."""
+    return _Filled((await fetch()).content, stale=False)
+
+
 @dataclass(frozen=True, slots=True)
 class _Failure:
     """An attempt that failed; `retryable` says whether another attempt may help."""
@@ -229,17 +234,24 @@ class UpstreamClient:
         headers: Mapping[str, str] | None = None,
         cache_ttl: float | None = None,
         stale_ttl: float = 3600.0,
+        shared: bool = False,
     ) -> Any:
         """GET a JSON resource, retried; with cache_ttl, read through Redis with stale-if-error.
 
         A query in `path` is kept and the params are appended to it. `headers` are not part of
         the cache key (a shared fill sends the first caller's), so they must not change the
-        representation beyond what the path and params already pin down.
+        representation beyond what the path and params already pin down. `shared` (uncached
+        reads): callers asking while an identical request is in flight share its answer, which
+        is then at most one request old; a thousand citizens pressing "book" on one slot make
+        one read of it, not a thousand.
         """
         path, query = _target(path, params)
         fetch = partial(self._get, path, query, headers)
         if cache_ttl is None:
-            return self._json((await fetch()).content)
+            if not shared:
+                return self._json((await fetch()).content)
+            key = "live:" + self._cache_key("GET", path, query)
+            return self._json((await self._join_flight(key, partial(_live, fetch))).body)
         key = self._cache_key("GET", path, query)
         cached = _Entry.decode(await self._redis_value(lambda: self._redis.get(key)))
         if cached is not None and cached.fresh_until > self._wall():

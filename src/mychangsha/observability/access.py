@@ -17,7 +17,7 @@ from typing import Final
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mychangsha.middleware import HEADER_NAME, assign_request_id, request_id_var
+from mychangsha.middleware import ARRIVED, HEADER_NAME, assign_request_id, request_id_var
 from mychangsha.observability.logs import FIELDS_ATTRIBUTE
 from mychangsha.observability.metrics import (
     HTTP_RESPONSES,
@@ -65,6 +65,7 @@ class AccessLogMiddleware:
             request_id_var.reset(id_token)
 
     async def _observed(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
+        scope["state"][ARRIVED] = time.monotonic()  # answer budgets count from here
         record, token = open_record(request_id)
         status = 500  # what the client sees when the app raises before starting an answer
         id_header = (HEADER_NAME, request_id.encode("latin-1"))

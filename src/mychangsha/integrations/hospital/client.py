@@ -243,8 +243,12 @@ class HospitalClient:
             await self._upstream.invalidate("Slot", self._slot_search(schedule_ids, day))
 
     async def slot(self, slot_id: str) -> Slot:
-        """One session as the hospital has it right now (uncached: used to decide a booking)."""
-        body = await self._upstream.get_json(f"Slot/{slot_id}")
+        """One session as the hospital has it right now (uncached: used to decide a booking).
+
+        Concurrent reads of one slot share a request: its answer is at most that request old,
+        and the hospital still decides every booking itself.
+        """
+        body = await self._upstream.get_json(f"Slot/{slot_id}", shared=True)
         with self._contract():
             return fhir.slot_from(fhir.parse(FhirSlot, body), self.code)
 
