@@ -53,9 +53,8 @@ def _slots(url: str, days_ahead: int) -> float:
     """Ask for a day's ticket slots; how long the answer took."""
     day = (shanghai_today() + timedelta(days=days_ahead)).isoformat()
     started = time.monotonic()
-    body = httpx.post(
-        f"{url}/graphql", json={"query": SLOTS, "variables": {"id": MUSEUM, "date": day}}, timeout=20
-    ).json()
+    request = {"query": SLOTS, "variables": {"id": MUSEUM, "date": day}}
+    body = httpx.post(f"{url}/graphql", json=request, timeout=20).json()
     assert "errors" not in body and body["data"]["attraction"]["ticketSlots"], body
     return time.monotonic() - started
 
