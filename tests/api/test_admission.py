@@ -15,11 +15,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from mychangsha import embedded
 from tests.api.hospital_journey import encode_id, shanghai_today
 from tests.conftest import SimulatorAdmin
 from tests.observability.test_metrics import sample
-from tests.support.graphs import extra_graph
+from tests.support.graphs import extra_graph, own_redis
 
 LATENCY_MS = 400
 SLOTS = """query($id: ID!, $date: Date!) { attraction(id: $id) {
@@ -30,14 +29,11 @@ MUSEUM = encode_id("Attraction", "att-hunan-museum")
 @pytest.fixture
 def one_at_a_time(graph_url: str, graph_env: dict[str, str]) -> Iterator[str]:
     """A graph admitting one operation at a time, on a Redis of its own (nothing cached)."""
-    cache = embedded.start_redis()
-    try:
-        with extra_graph(
-            graph_env, MAX_CONCURRENT_OPERATIONS="1", REDIS_URL=embedded.redis_uri(cache.port)
-        ) as url:
-            yield url
-    finally:
-        cache.stop()
+    with (
+        own_redis() as redis_url,
+        extra_graph(graph_env, MAX_CONCURRENT_OPERATIONS="1", REDIS_URL=redis_url) as url,
+    ):
+        yield url
 
 
 @pytest.fixture

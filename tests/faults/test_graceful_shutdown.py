@@ -29,6 +29,7 @@ from mychangsha import embedded
 from tests.api.hospital_journey import encode_id, shanghai_today, wait_until
 from tests.conftest import SimulatorAdmin
 from tests.faults.harness import answer, post
+from tests.support.graphs import own_redis
 from tests.support.servers import free_port, wait_until_listening
 
 SLOTS = """query($id: ID!, $date: Date!) { attraction(id: $id) { name
@@ -121,21 +122,20 @@ def replica(
     tmp_path: Path,
 ) -> Iterator[GraphProcess]:
     """A replica to signal, on a Redis of its own (so nothing it reads is cached yet)."""
-    cache = embedded.start_redis()
-    try:
-        with graph_process(
+    with (
+        own_redis() as redis_url,
+        graph_process(
             graph_env,
             tmp_path / "graph.log",
-            REDIS_URL=embedded.redis_uri(cache.port),
+            REDIS_URL=redis_url,
             UPSTREAM_READ_TIMEOUT="5",  # longer than the slow upstream takes
             # Its log must speak of requests only: no background job shares the database's
             # leftovers of other tests with it.
             GOVERNMENT_POLL_SECONDS="3600",
             REMINDER_POLL_SECONDS="3600",
-        ) as process:
-            yield process
-    finally:
-        cache.stop()
+        ) as process,
+    ):
+        yield process
 
 
 @pytest.fixture

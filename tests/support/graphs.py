@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from mychangsha import embedded
 from tests.support.servers import free_port, serve_process
 
 
@@ -33,3 +34,13 @@ def extra_graph(
             serve_process(argv, port, health_path="/healthz", env=env, stderr=stderr)
         )
         yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def own_redis() -> Iterator[str]:
+    """A redis-server for one test's graph (nothing cached yet, nothing shared); its URL."""
+    server = embedded.start_redis()
+    try:
+        yield embedded.redis_uri(server.port)
+    finally:
+        server.stop()
