@@ -71,6 +71,7 @@ BILLS = "{ myBills { id status } }"
 PAY = """mutation($bill: ID!) { billPay(billId: $bill, channel: WECHAT) {
   __typename ... on PaymentOrder { id amountFen } } }"""
 REQUEST_CODE = "mutation($phone: String!) { authOtpRequest(phone: $phone) { __typename } }"
+WECHAT_LOGIN = """mutation($code: String!) { authWechatLogin(code: $code) { __typename } }"""
 VERIFY = """mutation($name: String!, $id: String!) {
   citizenVerifyRealName(name: $name, idNumber: $id) { __typename } }"""
 
@@ -86,6 +87,7 @@ class FaultGraph:
     patient: Device  # level 2, with an appointment (so a bill) at `hospital_code`
     newcomer: Device  # level 1: signed in, real name not yet verified
     hospital_code: str
+    wechat: SimulatorAdmin  # issues mini-program login codes (its admin API is never faulted)
     spent_bills: set[str] = field(default_factory=set)
 
     def forget_cached_reads(self) -> None:
@@ -182,6 +184,13 @@ def request_code(graph: FaultGraph) -> dict[str, Any]:
     return answer(post(graph.public, REQUEST_CODE, {"phone": random_phone()}, headers))
 
 
+def wechat_login(graph: FaultGraph) -> dict[str, Any]:
+    """A mini-program signs in with a fresh login code: WeChat turns it into an openid."""
+    code = graph.wechat.http.post("/__admin/login-codes", json={}).raise_for_status().json()
+    headers = {"x-forwarded-for": random_ip()}
+    return answer(post(graph.public, WECHAT_LOGIN, {"code": code["code"]}, headers))
+
+
 def verify_real_name(graph: FaultGraph) -> dict[str, Any]:
     """Check a name and ID number nobody registered: the verification service says no."""
     name, id_number = random_person()
@@ -262,6 +271,14 @@ NEEDS = {
         mutation("citizenVerifyRealName", "VerificationFailed"),
         ATTRACTIONS,
     ),
+    "wechat": Need(
+        "wechat",
+        "wechat",
+        frozenset({"GET /sns/jscode2session"}),
+        wechat_login,
+        mutation("authWechatLogin", "PhoneBindingRequired"),
+        ATTRACTIONS,
+    ),
 }
 
 
@@ -274,6 +291,7 @@ def fault_graph(
     graph_env: dict[str, str],
     sms_simulator: SimulatorAdmin,
     realname_simulator: SimulatorAdmin,
+    wechat_simulator: SimulatorAdmin,
 ) -> Iterator[FaultGraph]:
     """A replica with a touchy breaker, a short timeout and a Redis of its own."""
     cache = embedded.start_redis()
@@ -298,7 +316,9 @@ def fault_graph(
             try:
                 newcomer.sign_in()
                 code = book_tomorrow(patient)["hospitalCode"]
-                yield FaultGraph(url, client, public, bystander, patient, newcomer, code)
+                yield FaultGraph(
+                    url, client, public, bystander, patient, newcomer, code, wechat_simulator
+                )
             finally:
                 patient.close()
                 newcomer.close()
