@@ -11,6 +11,7 @@ here is time a slow upstream no longer gets. Cached and hot-lane answers are not
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
@@ -29,6 +30,11 @@ class Admission:
 
     def __init__(self, limit: int) -> None:
         self._slots = asyncio.Semaphore(limit)
+
+    @classmethod
+    def unlimited(cls) -> Admission:
+        """No limit (views built without settings, such as tests of the transport alone)."""
+        return cls(sys.maxsize)
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:

@@ -61,7 +61,6 @@ GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 CACHE_HEADER = "x-mychangsha-cache"
 CSRF_HEADERS = frozenset({"apollo-require-preflight", "x-mychangsha-csrf"})
 APPLICATION_JSON = "application/json"
-DEFAULT_CONCURRENT_OPERATIONS = 200
 MULTIPART_FORM_DATA = "multipart/form-data"
 MAX_VARIABLES_DEPTH = 32
 """Objects and lists in `variables`: far deeper than any input type of the schema nests, and
@@ -200,7 +199,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.persisted = persisted
         self.caching = caching
         self.hot = hot if caching is not None else None
-        self.admission = admission or Admission(DEFAULT_CONCURRENT_OPERATIONS)
+        self.admission = admission or Admission.unlimited()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """The request's context over the process-wide services."""
