@@ -25,7 +25,7 @@ from mychangsha.ide import ide_routes
 from mychangsha.integrations.errors import UpstreamError
 from mychangsha.observability.access import AccessLogMiddleware
 from mychangsha.observability.metrics import OperationNames, exposition, worker_exited
-from mychangsha.observability.tracing import enable_tracing
+from mychangsha.observability.tracing import enable_tracing, tracing_middleware
 from mychangsha.persisted import persisted_queries
 from mychangsha.resolvers.certificates import DOWNLOAD_PATH, download
 from mychangsha.resolvers.government import WEBHOOK_PATH, WebhookRejected, apply_webhook
@@ -224,6 +224,7 @@ def create_app(
     return Starlette(
         routes=routes,
         middleware=[
+            *tracing_middleware(settings.otel_tracing),
             Middleware(AccessLogMiddleware, operations=_operation_names(settings)),
             *guards(settings),
             *_hot_lane(view),

@@ -3,6 +3,8 @@ each upstream call, all in one trace, whose context the upstream receives."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
 
 import httpx
@@ -75,16 +77,19 @@ def test_an_operation_its_resolver_and_its_upstream_call_share_one_trace(
     spans = list(exported.get_finished_spans())
     operation = _one(spans, "RequestSignInCode")
     resolver = _one(spans, "authOtpRequest")
+    # The test's own call to the graph is traced too (httpx is instrumented in this process):
+    # the upstream call is the client span under the resolver.
     upstream = [
         s
         for s in spans
-        if s.kind is SpanKind.CLIENT and s.context.trace_id == operation.context.trace_id
+        if s.kind is SpanKind.CLIENT
+        and s.parent is not None
+        and s.parent.span_id == resolver.context.span_id
     ]
     assert len(upstream) == 1, [(s.name, s.kind) for s in spans]
+    assert upstream[0].context.trace_id == operation.context.trace_id
     assert resolver.context.trace_id == operation.context.trace_id
     assert resolver.parent is not None and resolver.parent.span_id == operation.context.span_id
-    assert upstream[0].parent is not None
-    assert upstream[0].parent.span_id == resolver.context.span_id
 
 
 def test_the_upstream_receives_the_trace_context(
@@ -97,3 +102,25 @@ def test_the_upstream_receives_the_trace_context(
     received = sms_simulator.http.get("/__admin/traces").raise_for_status().json()
     trace_ids = {value.split("-")[1] for value in received["traceparents"]}
     assert f"{operation.context.trace_id:032x}" in trace_ids
+
+
+def test_a_caller_s_trace_is_continued(
+    traced_graph_url: str, exported: InMemorySpanExporter
+) -> None:
+    trace_id, parent_id = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    exported.clear()
+    # Sent with the standard library: instrumented httpx would put its own traceparent on.
+    request = urllib.request.Request(
+        f"{traced_graph_url}/graphql",
+        data=json.dumps({"query": REQUEST_CODE, "variables": {"phone": random_phone()}}).encode(),
+        headers={
+            "content-type": "application/json",
+            "x-forwarded-for": random_ip(),
+            "traceparent": f"00-{trace_id}-{parent_id}-01",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=20) as response:
+        assert json.load(response)["data"]["authOtpRequest"]["__typename"] == "OtpSent"
+    operation = _one(list(exported.get_finished_spans()), "RequestSignInCode")
+    assert f"{operation.context.trace_id:032x}" == trace_id
+    assert operation.parent is not None and f"{operation.parent.span_id:016x}" == parent_id
