@@ -6,8 +6,9 @@ answers and request errors, the probes, /metrics, callbacks, 404s and the IDE.
 - **Browser origins.** Only listed origins (settings.cors_allowed_origins) get CORS headers;
   a preflight from any other origin is refused outright, so nothing in its answer invites
   the browser to go on. Starlette's CORSMiddleware does the CORS work itself.
-- **Security headers.** JSON answers are never rendered as a page, framed or sniffed into
-  something executable; the IDE page keeps its own script policy (ide.py) and gains the
+- **Security headers.** On every answer, a crash's 500 included (answered here as coded
+  JSON, never Starlette's plain text). JSON answers are never rendered as a page, framed or
+  sniffed into something executable; the IDE page keeps its own script policy (ide.py) and gains the
   framing ban. HTTPS-only (HSTS) in production. An answer to a signed-in request that did not
   state how it may be cached is not cached at all: personal data stays off shared disks.
 - **Body sizes.** A JSON body is a document and its variables: a megabyte is far beyond any
@@ -18,6 +19,7 @@ answers and request errors, the probes, /metrics, callbacks, 404s and the IDE.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Final
 
@@ -28,6 +30,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mychangsha.settings import Settings
 from mychangsha.uploads import MAX_MULTIPART_BYTES
+
+log = logging.getLogger(__name__)
 
 JSON_CONTENT_SECURITY_POLICY: Final = (
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -101,13 +105,24 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         signed_in = any(name == b"authorization" for name, _ in scope["headers"])
+        started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 self._add(message, signed_in=signed_in)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            if started:  # half an answer is out: only closing the connection is left
+                raise
+            # Answered here rather than by Starlette's outermost handler, so even a crash's
+            # answer is coded JSON with the headers, and no trace reaches the client.
+            log.exception("unhandled error answering %s %s", scope["method"], scope["path"])
+            await _refuse(send_with_headers, 500, "Internal server error", "INTERNAL_SERVER_ERROR")
 
     def _add(self, message: Message, *, signed_in: bool) -> None:
         headers: list[tuple[bytes, bytes]] = list(message.get("headers") or ())

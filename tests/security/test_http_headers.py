@@ -262,3 +262,32 @@ def test_signed_in_answers_are_not_stored_but_public_ones_stay_cacheable(
         assert "cache-control" not in anonymous.headers  # POST answers are never stored
     finally:
         device.close()
+
+
+def test_a_crash_is_answered_as_coded_json_with_the_headers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """No route of the graph is known to crash; a route that does stands for the next bug."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    from mychangsha.http_guards import guards
+    from tests.support.servers import serve_in_thread
+
+    async def broken(request: Request) -> None:
+        raise RuntimeError("secret detail of a bug")
+
+    app = Starlette(routes=[Route("/broken", broken)], middleware=guards(Settings()))
+    with serve_in_thread(app) as url:
+        answer = httpx.get(f"{url}/broken", timeout=10)
+    assert answer.status_code == 500
+    assert answer.json() == {
+        "errors": [
+            {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ]
+    }
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["content-security-policy"].startswith("default-src 'none'")
+    assert "secret detail" not in answer.text
+    assert "secret detail of a bug" in caplog.text  # the operator gets the trace
