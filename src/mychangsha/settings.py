@@ -171,6 +171,12 @@ class Settings(BaseSettings):
         description="How often one replica turns tomorrow's appointments, unpaid bills and "
         "today's tickets into notifications.",
     )
+    booking_pending_grace_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="How long a booking may stay half way (claimed, not settled) before the "
+        "reminder jobs finish it as the citizen's retry would.",
+    )
     upstream_connect_timeout: float = 1.0
     upstream_read_timeout: float = 3.0
     upstream_retries: int = 2

@@ -29,6 +29,7 @@ from mychangsha.storage.hospitals import DEPARTMENTS, DOCTORS, HOSPITALS
 from tests.api.hospital_journey import (
     BOOK,
     decode_id,
+    encode_id,
     free_slots,
     hospital_id,
     my_id,
@@ -38,7 +39,7 @@ from tests.api.hospital_journey import (
 from tests.api.identity_client import ME, Device, verified_device
 from tests.conftest import SimulatorAdmin
 from tests.faults.harness import answer, post
-from tests.support.graphs import extra_graph
+from tests.support.graphs import extra_graph, own_redis
 
 # What an operation that needs the database answers while it is away: "try again later", with
 # `upstream: storage`. Anything else, a trace, or an HTTP 500 fails.
@@ -228,5 +229,48 @@ def test_a_booking_cut_off_by_a_mongodb_outage_is_booked_once_by_its_retry(
         assert _hospital_appointments(hospital_simulator, code, booking.patient) == [at_hospital]
         listed = device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"]
         assert [edge["node"]["id"] for edge in listed] == [retried[0]["id"]]
+    finally:
+        device.close()
+
+
+def test_a_booking_cut_off_and_never_retried_is_finished_by_the_graph(
+    outage: MongoOutage,
+    graph_env: dict[str, str],
+    hospital_simulator: SimulatorAdmin,
+    sms_simulator: SimulatorAdmin,
+    realname_simulator: SimulatorAdmin,
+) -> None:
+    device, _ = verified_device(
+        outage.graph_url, sms_simulator.base_url, realname_simulator.base_url
+    )
+    try:
+        booking = _planned(device)
+        _cut_off(outage, hospital_simulator, booking)
+        wait_until(lambda: True if outage.ready().status_code == 200 else None, timeout=20)
+        code = booking.hospital_code
+        [at_hospital] = _hospital_appointments(hospital_simulator, code, booking.patient)
+        assert device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"] == []
+
+        # No retry comes. A replica whose jobs run every half second, with a one-second grace
+        # (on a Redis of its own, so no other replica holds the jobs' period), finishes it.
+        with (
+            own_redis() as redis_url,
+            extra_graph(
+                graph_env,
+                MONGODB_URI=embedded.mongo_uri(outage.mongo.port),
+                REDIS_URL=redis_url,
+                REMINDER_POLL_SECONDS="0.5",
+                BOOKING_PENDING_GRACE_SECONDS="1",
+            ),
+        ):
+            listed = wait_until(
+                lambda: device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"] or None,
+                timeout=20,
+            )
+        expected = encode_id("Appointment", f"{code}/{at_hospital}")
+        assert [edge["node"]["id"] for edge in listed] == [expected]
+        assert listed[0]["node"]["status"] == "BOOKED"
+        # Finished with the booking's own key: the hospital kept the one appointment it had.
+        assert _hospital_appointments(hospital_simulator, code, booking.patient) == [at_hospital]
     finally:
         device.close()

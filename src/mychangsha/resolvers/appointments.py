@@ -68,7 +68,7 @@ class Closed:
     """The hospital no longer accepts cancellation."""
 
 
-def _hospital_booking_key(booking: Booking) -> str:
+def hospital_booking_key(booking: Booking) -> str:
     """What the hospital sees as the booking's identifier: stable, opaque, not the citizen's."""
     return hashlib.sha256(booking.id.encode()).hexdigest()[:40]
 
@@ -118,7 +118,7 @@ async def book(
             doctor_id=doctor.id,
             patient_id=patient.id,
             patient_name=patient.name,
-            booking_key=_hospital_booking_key(booking),
+            booking_key=hospital_booking_key(booking),
         )
     except SlotFull:
         await services.bookings.settle(booking.id, BookingState.FAILED)

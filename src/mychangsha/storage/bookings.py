@@ -153,6 +153,17 @@ class BookingRepository:
             await self._guards.delete_one({"_id": doc.get("guard_id"), "booking_id": booking_id})
         return _booking(doc)
 
+    async def pending_before(self, cutoff: datetime, limit: int = 100) -> list[Booking]:
+        """Bookings still pending that were claimed before `cutoff`, oldest first."""
+        cursor = (
+            self._bookings.find(
+                {"state": BookingState.PENDING.value, "created_at": {"$lt": cutoff}}
+            )
+            .sort("created_at", ASCENDING)
+            .limit(limit)
+        )
+        return [_booking(doc) async for doc in cursor]
+
     async def by_appointment(self, hospital_code: str, appointment_id: str) -> Booking | None:
         """The booking behind a hospital's appointment."""
         doc = await self._bookings.find_one(

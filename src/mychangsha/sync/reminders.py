@@ -19,6 +19,7 @@ from mychangsha.integrations.hospital.models import Bill, BillStatus
 from mychangsha.resolvers.hospital_ids import HospitalRef
 from mychangsha.resolvers.hospitals import hospital_client
 from mychangsha.resolvers.notifications import notify
+from mychangsha.resolvers.pending_bookings import finish_pending_bookings
 from mychangsha.services import Services
 from mychangsha.storage.bookings import Booking
 from mychangsha.storage.notifications import NewNotification, NotificationKind
@@ -153,4 +154,6 @@ REMINDER_JOBS: Mapping[str, ReminderJob] = {
     "appointment-reminders": remind_appointments,
     "unpaid-bills": notify_unpaid_bills,
     "ticket-days": notify_ticket_days,
+    # Not a reminder, but due work of the same rhythm: bookings a failure left half way.
+    "pending-bookings": finish_pending_bookings,
 }
