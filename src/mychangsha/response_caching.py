@@ -19,9 +19,9 @@ from graphql import GraphQLError, GraphQLSchema, parse
 from prometheus_client import Counter
 
 from mychangsha.cache.policy import NOT_CACHEABLE, CachePolicy, Scope, operation_policy
-from mychangsha.cache.responses import ResponseCache
+from mychangsha.cache.responses import CITIZEN, ResponseCache, citizen_tag
 from mychangsha.context import Context
-from mychangsha.schema.cache_hints import CITIZEN, HINTS
+from mychangsha.schema.cache_hints import HINTS
 from mychangsha.schema.limits import MAX_TOKENS
 from mychangsha.trusted import document_hash
 
@@ -98,17 +98,6 @@ class ResponseCaching:
             ]
         )
         return CacheDecision(policy, base, tuple(sorted(tags)))
-
-
-def citizen_tag(citizen_id: str) -> str:
-    """The tag of one citizen's private entries."""
-    return f"{CITIZEN}:{citizen_id}"
-
-
-async def forget_private_answers(cache: ResponseCache, citizen_id: str) -> None:
-    """End a citizen's cached private answers when their data changed outside their requests
-    (a payment confirmed, an application moved, a notification arrived)."""
-    await cache.invalidate((citizen_tag(citizen_id),))
 
 
 class CachedAnswer(Exception):

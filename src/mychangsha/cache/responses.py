@@ -191,3 +191,17 @@ class ResponseCache:
 def following(cache: ResponseCache) -> contextlib.AbstractAsyncContextManager[None]:
     """Follow invalidations while the block runs (the app's lifespan)."""
     return running(cache.follow_invalidations(), name="response-cache-invalidations")
+
+
+CITIZEN: Final = "citizen"  # the tag of private entries, made "citizen:<id>" per citizen
+
+
+def citizen_tag(citizen_id: str) -> str:
+    """The tag of one citizen's private entries."""
+    return f"{CITIZEN}:{citizen_id}"
+
+
+async def forget_private_answers(cache: ResponseCache, citizen_id: str) -> None:
+    """End a citizen's cached private answers when their data changed outside their requests
+    (a payment confirmed, an application moved, a notification arrived)."""
+    await cache.invalidate((citizen_tag(citizen_id),))

@@ -18,6 +18,7 @@ from datetime import datetime
 from strawberry import relay
 
 from mychangsha.auth.permissions import ensure_may_act_for
+from mychangsha.cache.responses import forget_private_answers
 from mychangsha.context import Context
 from mychangsha.errors import BadUserInput, Forbidden, NotFound
 from mychangsha.i18n import msg
@@ -39,7 +40,6 @@ from mychangsha.middleware import request_id_var
 from mychangsha.resolvers.identity import FamilyMemberByIdLoader, current_citizen, today_in_changsha
 from mychangsha.resolvers.notifications import notify_application_status
 from mychangsha.resolvers.patients import verified_citizen
-from mychangsha.response_caching import forget_private_answers
 from mychangsha.services import Services
 from mychangsha.storage.applications import ApplicationRecord, TimelineEntry
 from mychangsha.storage.materials import IncomingMaterial, StoredMaterial, UploadRejected

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from mychangsha.cache.responses import forget_private_answers
 from mychangsha.context import Context
 from mychangsha.errors import NotFound
-from mychangsha.response_caching import forget_private_answers
 from mychangsha.services import Services
 from mychangsha.storage.applications import ApplicationRecord
 from mychangsha.storage.notifications import NewNotification, Notification, NotificationKind

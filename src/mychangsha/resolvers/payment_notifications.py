@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+from mychangsha.cache.responses import forget_private_answers
 from mychangsha.integrations.payment import InvalidNotification, PaymentResult
 from mychangsha.resolvers.billing import fulfil_bill
 from mychangsha.resolvers.tickets import fulfil_ticket_order
-from mychangsha.response_caching import forget_private_answers
 from mychangsha.services import Services
 from mychangsha.storage.payments import PaymentKind, PaymentOrder, PaymentState
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from mychangsha.cache.responses import forget_private_answers
 from mychangsha.integrations.errors import UpstreamError
 from mychangsha.integrations.hospital.client import SlotFull
 from mychangsha.resolvers.appointments import hospital_booking_key
 from mychangsha.resolvers.hospitals import hospital_client
-from mychangsha.response_caching import forget_private_answers
 from mychangsha.services import Services
 from mychangsha.storage.bookings import Booking, BookingState
 

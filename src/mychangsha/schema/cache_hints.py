@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Final
 
 from mychangsha.cache.policy import CacheHint, Scope
+from mychangsha.cache.responses import CITIZEN  # made "citizen:<id>" per asking citizen
 
 # Tags.
 ATTRACTIONS: Final = "attractions"
@@ -21,7 +22,6 @@ EVENTS: Final = "events"
 HOSPITALS: Final = "hospitals"
 DOCTOR_SLOTS: Final = "doctor-slots"
 GOV_CATALOGUE: Final = "gov-catalogue"
-CITIZEN: Final = "citizen"  # made "citizen:<id>" for the asking citizen's private entries
 
 
 def _public(seconds: int, *tags: str) -> CacheHint:

@@ -13,7 +13,7 @@ from typing import Any
 
 import strawberry
 
-from mychangsha.response_caching import citizen_tag
+from mychangsha.cache.responses import citizen_tag
 from mychangsha.schema.async_field_extension import AsyncFieldExtension
 from mychangsha.schema.cache_hints import MUTATION_TAGS
 
