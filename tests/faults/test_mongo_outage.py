@@ -201,6 +201,21 @@ def _cut_off(outage: MongoOutage, hospital: SimulatorAdmin, booking: Booking) ->
         hospital.set_faults()
 
 
+def _booked_at_the_hospital_only(
+    outage: MongoOutage, hospital: SimulatorAdmin, device: Device
+) -> tuple[Booking, str]:
+    """A booking cut off by the outage, MongoDB back: the hospital's appointment id.
+
+    The hospital booked it; the graph, which never told the citizen so, lists nothing.
+    """
+    booking = _planned(device)
+    _cut_off(outage, hospital, booking)
+    wait_until(lambda: True if outage.ready().status_code == 200 else None, timeout=20)
+    [at_hospital] = _hospital_appointments(hospital, booking.hospital_code, booking.patient)
+    assert device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"] == []
+    return booking, at_hospital
+
+
 def test_a_booking_cut_off_by_a_mongodb_outage_is_booked_once_by_its_retry(
     outage: MongoOutage,
     hospital_simulator: SimulatorAdmin,
@@ -211,15 +226,8 @@ def test_a_booking_cut_off_by_a_mongodb_outage_is_booked_once_by_its_retry(
         outage.graph_url, sms_simulator.base_url, realname_simulator.base_url
     )
     try:
-        booking = _planned(device)
-        _cut_off(outage, hospital_simulator, booking)
-        wait_until(lambda: True if outage.ready().status_code == 200 else None, timeout=20)
-
-        # The hospital booked it; the graph, which never told the citizen so, lists nothing.
+        booking, at_hospital = _booked_at_the_hospital_only(outage, hospital_simulator, device)
         code = booking.hospital_code
-        [at_hospital] = _hospital_appointments(hospital_simulator, code, booking.patient)
-        assert device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"] == []
-
         retried = [
             device.post(BOOK, booking.variables)["data"]["appointmentBook"] for _ in range(2)
         ]
@@ -244,12 +252,8 @@ def test_a_booking_cut_off_and_never_retried_is_finished_by_the_graph(
         outage.graph_url, sms_simulator.base_url, realname_simulator.base_url
     )
     try:
-        booking = _planned(device)
-        _cut_off(outage, hospital_simulator, booking)
-        wait_until(lambda: True if outage.ready().status_code == 200 else None, timeout=20)
+        booking, at_hospital = _booked_at_the_hospital_only(outage, hospital_simulator, device)
         code = booking.hospital_code
-        [at_hospital] = _hospital_appointments(hospital_simulator, code, booking.patient)
-        assert device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"] == []
 
         # No retry comes. A replica whose jobs run every half second, with a one-second grace
         # (on a Redis of its own, so no other replica holds the jobs' period), finishes it.
