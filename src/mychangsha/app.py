@@ -45,7 +45,6 @@ from mychangsha.sync.scheduler import (
     run_all,
 )
 from mychangsha.transport import GraphQLView
-from mychangsha.trusted import load_trusted_documents
 
 log = logging.getLogger(__name__)
 
@@ -138,11 +137,10 @@ async def _start(services: Services) -> None:
         await run_all(services)
 
 
-def _operation_names(settings: Settings) -> OperationNames:
-    """The trusted documents' operation names: the only ones metrics are labelled with."""
-    trusted = load_trusted_documents(
-        manifest=settings.trusted_documents_manifest, directory=settings.trusted_documents_dir
-    )
+def _operation_names(view: ASGIApp) -> OperationNames:
+    """The trusted documents' operation names (the view's, read once at start): the only
+    ones metrics are labelled with."""
+    trusted = view.persisted.trusted if isinstance(view, GraphQLView) else None
     return OperationNames.of_documents(trusted.documents.values() if trusted else ())
 
 
@@ -225,7 +223,7 @@ def create_app(
         routes=routes,
         middleware=[
             *tracing_middleware(settings.otel_tracing),
-            Middleware(AccessLogMiddleware, operations=_operation_names(settings)),
+            Middleware(AccessLogMiddleware, operations=_operation_names(view)),
             *guards(settings),
             *_hot_lane(view),
         ],

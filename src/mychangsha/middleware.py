@@ -45,11 +45,8 @@ _ids = RequestIds()
 
 
 def assign_request_id(scope: Scope) -> str:
-    """The request's id: the caller's `X-Request-Id` when well-formed, else a new one; kept in
-    the scope's state for handlers that read it there."""
+    """The request's id: the caller's `X-Request-Id` when well-formed, else a new one."""
     incoming = next(
         (value for name, value in scope.get("headers") or () if name == HEADER_NAME), b""
     ).decode("latin-1")
-    request_id = incoming if incoming and _SAFE_ID.match(incoming) else _ids.new()
-    scope.setdefault("state", {})["request_id"] = request_id
-    return request_id
+    return incoming if incoming and _SAFE_ID.match(incoming) else _ids.new()

@@ -201,80 +201,79 @@ def _cut_off(outage: MongoOutage, hospital: SimulatorAdmin, booking: Booking) ->
         hospital.set_faults()
 
 
-def _booked_at_the_hospital_only(
-    outage: MongoOutage, hospital: SimulatorAdmin, device: Device
-) -> tuple[Booking, str]:
-    """A booking cut off by the outage, MongoDB back: the hospital's appointment id.
+@dataclass(frozen=True)
+class CutOff:
+    """A citizen whose booking the outage cut off: the hospital booked it, the graph lists
+    nothing, since it never told the citizen so."""
 
-    The hospital booked it; the graph, which never told the citizen so, lists nothing.
-    """
-    booking = _planned(device)
-    _cut_off(outage, hospital, booking)
-    wait_until(lambda: True if outage.ready().status_code == 200 else None, timeout=20)
-    [at_hospital] = _hospital_appointments(hospital, booking.hospital_code, booking.patient)
-    assert device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"] == []
-    return booking, at_hospital
+    device: Device
+    booking: Booking
+    at_hospital: str  # the appointment's id at the hospital
+
+
+@pytest.fixture
+def cut_off(
+    outage: MongoOutage,
+    hospital_simulator: SimulatorAdmin,
+    sms_simulator: SimulatorAdmin,
+    realname_simulator: SimulatorAdmin,
+) -> Iterator[CutOff]:
+    """A booking cut off by a MongoDB outage, and MongoDB back."""
+    device, _ = verified_device(
+        outage.graph_url, sms_simulator.base_url, realname_simulator.base_url
+    )
+    try:
+        booking = _planned(device)
+        _cut_off(outage, hospital_simulator, booking)
+        wait_until(lambda: True if outage.ready().status_code == 200 else None, timeout=20)
+        code = booking.hospital_code
+        [at_hospital] = _hospital_appointments(hospital_simulator, code, booking.patient)
+        assert device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"] == []
+        yield CutOff(device, booking, at_hospital)
+    finally:
+        device.close()
 
 
 def test_a_booking_cut_off_by_a_mongodb_outage_is_booked_once_by_its_retry(
-    outage: MongoOutage,
-    hospital_simulator: SimulatorAdmin,
-    sms_simulator: SimulatorAdmin,
-    realname_simulator: SimulatorAdmin,
+    cut_off: CutOff, hospital_simulator: SimulatorAdmin
 ) -> None:
-    device, _ = verified_device(
-        outage.graph_url, sms_simulator.base_url, realname_simulator.base_url
-    )
-    try:
-        booking, at_hospital = _booked_at_the_hospital_only(outage, hospital_simulator, device)
-        code = booking.hospital_code
-        retried = [
-            device.post(BOOK, booking.variables)["data"]["appointmentBook"] for _ in range(2)
-        ]
-        assert [r["__typename"] for r in retried] == ["Appointment", "Appointment"], retried
-        assert retried[0]["id"] == retried[1]["id"] and retried[0]["status"] == "BOOKED"
-        assert decode_id(retried[0]["id"])[1] == f"{code}/{at_hospital}"
-        assert _hospital_appointments(hospital_simulator, code, booking.patient) == [at_hospital]
-        listed = device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"]
-        assert [edge["node"]["id"] for edge in listed] == [retried[0]["id"]]
-    finally:
-        device.close()
+    device, booking, at_hospital = cut_off.device, cut_off.booking, cut_off.at_hospital
+    code = booking.hospital_code
+    retried = [device.post(BOOK, booking.variables)["data"]["appointmentBook"] for _ in range(2)]
+    assert [r["__typename"] for r in retried] == ["Appointment", "Appointment"], retried
+    assert retried[0]["id"] == retried[1]["id"] and retried[0]["status"] == "BOOKED"
+    assert decode_id(retried[0]["id"])[1] == f"{code}/{at_hospital}"
+    assert _hospital_appointments(hospital_simulator, code, booking.patient) == [at_hospital]
+    listed = device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"]
+    assert [edge["node"]["id"] for edge in listed] == [retried[0]["id"]]
 
 
 def test_a_booking_cut_off_and_never_retried_is_finished_by_the_graph(
+    cut_off: CutOff,
     outage: MongoOutage,
     graph_env: dict[str, str],
     hospital_simulator: SimulatorAdmin,
-    sms_simulator: SimulatorAdmin,
-    realname_simulator: SimulatorAdmin,
 ) -> None:
-    device, _ = verified_device(
-        outage.graph_url, sms_simulator.base_url, realname_simulator.base_url
-    )
-    try:
-        booking, at_hospital = _booked_at_the_hospital_only(outage, hospital_simulator, device)
-        code = booking.hospital_code
-
-        # No retry comes. A replica whose jobs run every half second, with a one-second grace
-        # (on a Redis of its own, so no other replica holds the jobs' period), finishes it.
-        with (
-            own_redis() as redis_url,
-            extra_graph(
-                graph_env,
-                MONGODB_URI=embedded.mongo_uri(outage.mongo.port),
-                REDIS_URL=redis_url,
-                REMINDER_POLL_SECONDS="0.5",
-                BOOKING_PENDING_GRACE_SECONDS="1",
-            ),
-        ):
-            listed = wait_until(
-                lambda: device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"] or None,
-                timeout=20,
-            )
-        expected = encode_id("Appointment", f"{code}/{at_hospital}")
-        assert [edge["node"]["id"] for edge in listed] == [expected]
-        assert listed[0]["node"]["status"] == "BOOKED"
-        # Finished with the booking's own key: the hospital kept the one appointment it had.
-        assert _hospital_appointments(hospital_simulator, code, booking.patient) == [at_hospital]
-    finally:
-        device.close()
+    device, booking, at_hospital = cut_off.device, cut_off.booking, cut_off.at_hospital
+    code = booking.hospital_code
+    # No retry comes. A replica whose jobs run every half second, with a one-second grace
+    # (on a Redis of its own, so no other replica holds the jobs' period), finishes it.
+    with (
+        own_redis() as redis_url,
+        extra_graph(
+            graph_env,
+            MONGODB_URI=embedded.mongo_uri(outage.mongo.port),
+            REDIS_URL=redis_url,
+            REMINDER_POLL_SECONDS="0.5",
+            BOOKING_PENDING_GRACE_SECONDS="1",
+        ),
+    ):
+        listed = wait_until(
+            lambda: device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"] or None,
+            timeout=20,
+        )
+    expected = encode_id("Appointment", f"{code}/{at_hospital}")
+    assert [edge["node"]["id"] for edge in listed] == [expected]
+    assert listed[0]["node"]["status"] == "BOOKED"
+    # Finished with the booking's own key: the hospital kept the one appointment it had.
+    assert _hospital_appointments(hospital_simulator, code, booking.patient) == [at_hospital]

@@ -39,6 +39,7 @@ LOOKUPS = Counter(
     ["outcome"],  # l1_hit, l2_hit, miss, error
 )
 L1_HITS = LOOKUPS.labels("l1_hit")
+CITIZEN: Final = "citizen"  # the tag of private entries, made "citizen:<id>" per citizen
 
 # Reads the versions of the entry's tags and, under the key they make, the entry and its
 # remaining lifetime: one round trip. KEYS: tag version keys; ARGV[1]: the entry's base key.
@@ -191,9 +192,6 @@ class ResponseCache:
 def following(cache: ResponseCache) -> contextlib.AbstractAsyncContextManager[None]:
     """Follow invalidations while the block runs (the app's lifespan)."""
     return running(cache.follow_invalidations(), name="response-cache-invalidations")
-
-
-CITIZEN: Final = "citizen"  # the tag of private entries, made "citizen:<id>" per citizen
 
 
 def citizen_tag(citizen_id: str) -> str:

@@ -65,7 +65,7 @@ class AccessLogMiddleware:
             request_id_var.reset(id_token)
 
     async def _observed(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
-        scope["state"][ARRIVED] = time.monotonic()  # answer budgets count from here
+        scope.setdefault("state", {})[ARRIVED] = time.monotonic()  # answer budgets count from here
         record, token = open_record(request_id)
         status = 500  # what the client sees when the app raises before starting an answer
         id_header = (HEADER_NAME, request_id.encode("latin-1"))

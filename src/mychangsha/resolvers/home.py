@@ -8,9 +8,8 @@ notices once (cached), crowd levels once (cached); the rest is the graph's own d
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Final, TypeVar
+from typing import Final
 
 from mychangsha.context import Context
 from mychangsha.geo import GeoPoint
@@ -24,8 +23,6 @@ from mychangsha.resolvers.notifications import unread_count
 from mychangsha.resolvers.tourism import CrowdReadingByAttractionIdLoader
 from mychangsha.storage.applications import ApplicationRecord
 from mychangsha.storage.tickets import TicketOrder
-
-T = TypeVar("T")
 
 NOTICE_COUNT: Final = 5
 MAX_RECOMMENDATIONS: Final = 10
@@ -45,10 +42,6 @@ class HomeFeed:
         """A feed whose sections must all be done within the answer budget from now."""
         return cls(context=context, budget=Budget.for_answer(context))
 
-    async def within_budget(self, section: str, work: Awaitable[T]) -> T:
-        """The section's result, or UPSTREAM_TIMEOUT once the screen's budget is spent."""
-        return await self.budget.run(section, work)
-
     async def _verified(self) -> bool:
         """Personal sections need a signed-in citizen; medical ones need level 2."""
         if await self.context.claims() is None:
@@ -60,7 +53,7 @@ class HomeFeed:
         """Unpaid bills of the citizen and family (None when signed out)."""
         if not await self._verified():
             return None if await self.context.claims() is None else []
-        return await self.within_budget(
+        return await self.budget.run(
             "hospital", billing.my_bills(self.context, status=BillStatus.ISSUED)
         )
 
@@ -68,7 +61,7 @@ class HomeFeed:
         """Today's appointments of the citizen and family; a failing hospital fails the section."""
         if not await self._verified():
             return None if await self.context.claims() is None else []
-        entries = await self.within_budget(
+        entries = await self.budget.run(
             "hospital",
             appointments.my_appointments(self.context, status=None, day=today_in_changsha()),
         )
@@ -104,7 +97,7 @@ class HomeFeed:
 
     async def notices(self) -> list[Notice]:
         """The platform's latest public notices."""
-        return await self.within_budget(
+        return await self.budget.run(
             "government", self.context.services.government.notices(NOTICE_COUNT)
         )
 
@@ -115,7 +108,7 @@ class HomeFeed:
             near=near, radius_km=None, keyword=None, offset=0, limit=50
         )
         loader = self.context.loader(CrowdReadingByAttractionIdLoader)
-        readings = await self.within_budget(
+        readings = await self.budget.run(
             "tourism", loader.load_many([hit.attraction.id for hit in hits])
         )
 
