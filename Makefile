@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: dev test bench lint fmt schema clean
+.PHONY: dev test test-calendar bench lint fmt schema clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -19,8 +19,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 dev: $(STAMP)
 	$(BIN)/mychangsha dev
 
+# The whole suite, then the date-sensitive tests once more at 23:59:30 in Changsha.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m tests.calendar_sweep --short -- -q
+
+# The date-sensitive tests at every point of the calendar (tests/calendar_sweep.py): each
+# weekday, both sides of midnight in Changsha and in UTC, New Year's Eve.
+test-calendar: $(STAMP)
+	$(BIN)/python -m tests.calendar_sweep -- -q
 
 # The graph under load against its baselines (docs/performance.md); needs wrk (Debian).
 bench: $(STAMP)

@@ -4,15 +4,40 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from mychangsha import embedded
+from tests import calendar_sweep
 from tests.support.graphs import extra_graph
 from tests.support.servers import free_port, serve_process
+
+
+@pytest.fixture(scope="session", autouse=True)
+def calendar_clock(request: pytest.FixtureRequest) -> None:
+    """In the calendar sweep, move every process's clock to the point once the stack is up.
+
+    Outside the sweep (no `MYCHANGSHA_CALENDAR_AT`), nothing happens. In it, the stack came up
+    a few minutes before the point; this moves the shared libfaketime offset so the tests begin
+    at the point itself, and waits until every process has read the new offset.
+    """
+    point = os.environ.get(calendar_sweep.POINT_ENV)
+    if point is None:
+        return
+    request.getfixturevalue("graph_url")  # the whole stack, started before the point
+    offset_file = Path(os.environ[calendar_sweep.OFFSET_FILE_ENV])
+    current = float(offset_file.read_text())
+    real_now = datetime.now(UTC) - timedelta(seconds=current)
+    calendar_sweep.write_offset(
+        offset_file, (datetime.fromisoformat(point) - real_now).total_seconds()
+    )
+    time.sleep(calendar_sweep.REREAD_SECONDS + 0.5)
 
 
 @pytest.fixture(scope="session")

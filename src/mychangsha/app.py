@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import time
 from collections.abc import AsyncIterator, Callable
 
 import strawberry
@@ -27,6 +26,7 @@ from mychangsha.observability.access import AccessLogMiddleware
 from mychangsha.observability.metrics import OperationNames, exposition, worker_exited
 from mychangsha.observability.tracing import enable_tracing, tracing_middleware
 from mychangsha.persisted import persisted_queries
+from mychangsha.platform.clock import epoch_seconds
 from mychangsha.resolvers.certificates import DOWNLOAD_PATH, download
 from mychangsha.resolvers.government import WEBHOOK_PATH, WebhookRejected, apply_webhook
 from mychangsha.resolvers.payment_notifications import NotificationRejected, apply_notification
@@ -101,7 +101,7 @@ async def government_webhook(request: Request) -> Response:
     """The platform's signed status webhook: applied once, told to the citizen's sockets."""
     services: Services = request.app.state.services
     try:
-        await apply_webhook(services, request.headers, await request.body(), now=time.time())
+        await apply_webhook(services, request.headers, await request.body(), now=epoch_seconds())
     except WebhookRejected as exc:
         return JSONResponse({"error": str(exc)}, status_code=401)
     return Response(status_code=204)

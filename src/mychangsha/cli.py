@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from mychangsha.auth.keys import ROTATION_LEAD
 from mychangsha.observability.logs import logging_config
+from mychangsha.platform.clock import CHANGSHA, utc_now
 from mychangsha.settings import Settings
 
 ROTATION_LEAD_SECONDS = ROTATION_LEAD.total_seconds()
@@ -146,9 +147,8 @@ def _keys(args: argparse.Namespace) -> int:
 def _ticket_verify(args: argparse.Namespace) -> int:
     """The reference gate verifier: 0 admitted, 1 not genuine, 2 genuine but not valid now."""
     import json
-    from datetime import UTC, datetime
+    from datetime import datetime
     from pathlib import Path
-    from zoneinfo import ZoneInfo
 
     import httpx
 
@@ -159,9 +159,9 @@ def _ticket_verify(args: argparse.Namespace) -> int:
         jwks = httpx.get(source, timeout=10).raise_for_status().json()
     else:
         jwks = json.loads(Path(source).read_text())
-    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    at = datetime.fromisoformat(args.at) if args.at else utc_now()
     if at.tzinfo is None:
-        at = at.replace(tzinfo=ZoneInfo("Asia/Shanghai"))  # gates stand in Changsha
+        at = at.replace(tzinfo=CHANGSHA)  # gates stand in Changsha
     now = at.timestamp()
     verdict = check_ticket(args.payload, jwks, now=now)
     report = {

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from mychangsha.integrations.hospital.models import HOSPITAL_CODE_PATTERN
 from mychangsha.integrations.http import UpstreamConfig
 
 APP_WEB_ORIGINS = ("https://mychangsha.cn", "https://m.mychangsha.cn")
@@ -193,6 +194,17 @@ class Settings(BaseSettings):
     )
     catalogue_sync_seconds: float = 900.0
     catalogue_sync_on_start: bool = True
+
+    @field_validator("hospital_endpoints")
+    @classmethod
+    def _check_hospital_codes(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        """A code names the hospital's upstream and prefixes its ids: no slashes, no spaces."""
+        for code in value or {}:
+            if not re.match(HOSPITAL_CODE_PATTERN, code):
+                raise ValueError(
+                    f"hospital code {code!r} must be lower-case letters, digits and dashes"
+                )
+        return value
 
     @field_validator("cors_allowed_origins", mode="before")
     @classmethod

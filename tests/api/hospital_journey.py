@@ -11,15 +11,14 @@ import base64
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from tests.api.booking_calendar import booking_days
 from tests.api.identity_client import Device
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 T = TypeVar("T")
 
 SEARCH = """
@@ -41,14 +40,8 @@ mutation($slot: ID!, $patient: ID!, $key: String!) {
     ... on InvalidInput { field }
   } }"""
 
-PUBLISHED_DAYS = 7
 # A booking that did not take this slot, but another slot may still work.
 _TRY_ANOTHER = {"SlotUnavailable", "AppointmentConflict"}
-
-
-def shanghai_today() -> date:
-    """Today in Changsha, whatever the machine's time zone."""
-    return datetime.now(SHANGHAI).date()
 
 
 def decode_id(global_id: str) -> tuple[str, str]:
@@ -129,10 +122,9 @@ def book_tomorrow(
     hospital = hospital_id(device, hospital_keyword)
     code = decode_id(hospital)[1]
     outcomes: list[str] = []
-    today = shanghai_today()
-    # Hospitals publish seven days ahead: never ask past that.
-    for ahead in range(first_day, min(first_day + days, PUBLISHED_DAYS) + 1):
-        for slot in free_slots(device, hospital, today + timedelta(days=ahead)):
+    # Only days the graph publishes for this hospital: never past its booking window.
+    for day in booking_days(device, hospital)[first_day : first_day + days + 1]:
+        for slot in free_slots(device, hospital, day):
             result = book(device, slot["id"], patient)
             if result["__typename"] == "Appointment":
                 return {**result, "slot": slot, "hospitalCode": code}

@@ -26,6 +26,9 @@ from tests.api.hospital_journey import book_tomorrow, decode_id, hospital_ref, w
 from tests.api.identity_client import Device, error_codes, valid_id_number
 from tests.conftest import SimulatorAdmin
 
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
+
 MY_BILLS = """
 query($status: BillStatus) { myBills(status: $status) {
   id hospitalCode number status totalFen issued lines { description amountFen }

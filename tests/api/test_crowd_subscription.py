@@ -25,6 +25,9 @@ from mychangsha.sync.crowd_watch import LEASE_KEY
 from tests.conftest import SimulatorAdmin
 from tests.support.servers import free_port, serve_process
 
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
+
 SUBSCRIPTION = """subscription($ids: [ID!]!) { crowdLevelChanged(attractionIds: $ids) {
   level previousLevel visitors capacity updatedAt attraction { id name } } }"""
 # The watcher polls every 0.5 s in tests; a change must reach the socket within this.

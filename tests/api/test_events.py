@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from mychangsha.services import open_services
 from mychangsha.settings import Settings
 from mychangsha.sync.scheduler import JOBS, run_job
+from tests.api.booking_calendar import graph_today
+from tests.api.hospital_journey import encode_id
 from tests.conftest import GraphClient, SimulatorAdmin
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
+
 MUSEUM_EXHIBITION = "evt-mawangdui-han-tombs"  # runs from 30 days ago to 120 days on
 MARATHON = "evt-changsha-marathon"  # one day, 55 days on, no attraction
 KILN_FESTIVAL = "evt-tongguan-kiln-festival"  # price not announced
@@ -43,8 +46,9 @@ query Details($from: Date!, $to: Date!) {
 """
 
 
-def _today() -> date:
-    return datetime.now(SHANGHAI).date()
+def _today(graph: GraphClient) -> date:
+    """Today in Changsha by the graph's clock, which also decides the default range."""
+    return graph_today(str(graph.http.base_url), encode_id("Attraction", "att-hunan-museum"))
 
 
 def _local_id(global_id: str) -> str:
@@ -127,7 +131,7 @@ def _codes(body: dict[str, Any]) -> set[str]:
 def test_default_range_is_today_and_the_next_thirty_days(
     graph: GraphClient, feed: list[dict[str, Any]]
 ) -> None:
-    today = _today()
+    today = _today(graph)
     body = graph.execute(EVENTS, {"first": 100})
     assert "errors" not in body, body
     ids = [_local_id(e["node"]["id"]) for e in body["data"]["events"]["edges"]]
@@ -137,14 +141,14 @@ def test_default_range_is_today_and_the_next_thirty_days(
 
 
 def test_from_alone_spans_thirty_days(graph: GraphClient, feed: list[dict[str, Any]]) -> None:
-    start = _today() + timedelta(days=100)
+    start = _today(graph) + timedelta(days=100)
     nodes = _walk(graph, 100, **{"from": start.isoformat()})
     assert [_local_id(n["id"]) for n in nodes] == _expected(feed, start, start + timedelta(days=30))
     assert all(n["endDate"] >= start.isoformat() for n in nodes)
 
 
 def test_category_filter(graph: GraphClient, feed: list[dict[str, Any]]) -> None:
-    today = _today()
+    today = _today(graph)
     start, end = today - timedelta(days=30), today + timedelta(days=120)
     variables = {"from": start.isoformat(), "to": end.isoformat(), "category": "PERFORMANCE"}
     nodes = _walk(graph, 100, **variables)
@@ -155,7 +159,7 @@ def test_category_filter(graph: GraphClient, feed: list[dict[str, Any]]) -> None
 def test_pages_with_after_visit_every_event_once_in_order(
     graph: GraphClient, feed: list[dict[str, Any]]
 ) -> None:
-    today = _today()
+    today = _today(graph)
     start, end = today - timedelta(days=30), today + timedelta(days=120)
     nodes = _walk(graph, 4, **{"from": start.isoformat(), "to": end.isoformat()})
     ids = [_local_id(n["id"]) for n in nodes]
@@ -166,7 +170,7 @@ def test_pages_with_after_visit_every_event_once_in_order(
 
 
 def test_fields_and_the_linked_attraction(graph: GraphClient, feed: list[dict[str, Any]]) -> None:
-    today = _today()
+    today = _today(graph)
     body = graph.execute(
         DETAILS, {"from": today.isoformat(), "to": (today + timedelta(days=60)).isoformat()}
     )
@@ -249,8 +253,8 @@ async def test_upstream_changes_appear_after_the_sync_job(
     tourism_simulator: SimulatorAdmin,
     feed: list[dict[str, Any]],
 ) -> None:
-    soon = (_today() + timedelta(days=2)).isoformat()
-    window = {"from": _today().isoformat(), "to": soon}
+    soon = (_today(graph) + timedelta(days=2)).isoformat()
+    window = {"from": _today(graph).isoformat(), "to": soon}
     before = [_local_id(n["id"]) for n in _walk(graph, 100, **window)]
     assert ORGAN not in before
     patch = {"title": "管风琴之夜", "startDate": soon, "endDate": soon}

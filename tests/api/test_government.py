@@ -16,6 +16,9 @@ from tests.api.identity_client import Device, error_codes, verified_device
 from tests.conftest import SimulatorAdmin
 from tests.simulators.government_support import valid_fields
 
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
+
 SEARCH = """query($k: String!) { govServices(keyword: $k, first: 3) { edges { node {
   __typename ... on GovService { id name } ... on GovBundle { id name } } } } }"""
 BUNDLE = """query($id: ID!) { govBundle(id: $id) { id name departments

@@ -10,11 +10,15 @@ from typing import Any
 
 import pytest
 
-from tests.api.hospital_journey import book_tomorrow, shanghai_today
+from tests.api.booking_calendar import graph_today
+from tests.api.hospital_journey import book_tomorrow
 from tests.api.identity_client import Device, verified_device
 from tests.api.test_government import _bundle, _good_files, _submit
-from tests.api.ticket_journey import MUSEUM, reserve, slots
+from tests.api.ticket_journey import MUSEUM, attraction_id, reserve, slots
 from tests.conftest import SimulatorAdmin
+
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
 
 HOME = """
 query($near: GeoPointInput) { home {
@@ -55,7 +59,7 @@ def _appointment_today_if_any(device: Device) -> dict[str, Any] | None:
 
 def _ticket_today_if_any(device: Device, me: dict[str, Any]) -> dict[str, Any] | None:
     """A free museum ticket for today when it is open and has a slot left, else nothing."""
-    for slot in slots(device, MUSEUM, shanghai_today()):
+    for slot in slots(device, MUSEUM, graph_today(device, attraction_id(MUSEUM))):
         if slot["remaining"] > 0:
             order = reserve(device, MUSEUM, slot, [me["id"]], uuid.uuid4().hex)
             assert order["__typename"] == "TicketOrder", order

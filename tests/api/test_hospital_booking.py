@@ -9,10 +9,12 @@ import time
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+import pytest
 from websockets.sync.client import connect
 
+from mychangsha.platform.clock import CHANGSHA
+from tests.api.booking_calendar import booking_days
 from tests.api.identity_client import (
     ME,
     Device,
@@ -21,7 +23,8 @@ from tests.api.identity_client import (
 )
 from tests.conftest import SimulatorAdmin
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
 
 SEARCH = """
 query($keyword: String, $near: GeoPointInput, $department: String) {
@@ -50,18 +53,19 @@ MY_APPOINTMENTS = """
 } } } }"""
 
 
-def _tomorrow() -> date:
-    return datetime.now(SHANGHAI).date() + timedelta(days=1)
-
-
 def _hospital_id(device: Device, keyword: str) -> str:
     edges = device.post(SEARCH, {"keyword": keyword})["data"]["hospitals"]["edges"]
     assert edges, f"no hospital for {keyword}"
     return str(edges[0]["node"]["id"])
 
 
-def _free_slots(device: Device, hospital_id: str, day: date) -> list[dict[str, Any]]:
-    """Every available slot of a hospital on a day, with its doctor's id."""
+def _free_slots(device: Device, hospital_id: str, day: date | int) -> list[dict[str, Any]]:
+    """Every available slot of a hospital on a day, with its doctor's id.
+
+    `day` is a date, or the day's place in the hospital's booking window (0 is today).
+    """
+    if isinstance(day, int):
+        day = booking_days(device, hospital_id)[day]
     body = device.post(CATALOGUE, {"id": hospital_id, "date": day.isoformat()})
     assert "errors" not in body, body
     found = []
@@ -97,18 +101,16 @@ def test_search_by_alias_near_and_department(people: Any) -> None:
 
 def test_slots_show_fee_and_remaining(people: Any) -> None:
     device, _ = people()
-    slots = _free_slots(device, _hospital_id(device, "湘雅"), _tomorrow())
+    slots = _free_slots(device, _hospital_id(device, "湘雅"), 1)
     assert slots, "tomorrow has free sessions"
     slot = slots[0]
     assert slot["feeFen"] > 0 and 0 < slot["remaining"] <= slot["capacity"]
-    out_of_range = device.post(
-        CATALOGUE,
-        {
-            "id": _hospital_id(device, "湘雅"),
-            "date": (_tomorrow() + timedelta(days=30)).isoformat(),
-        },
-    )
-    assert "BAD_USER_INPUT" in error_codes(out_of_range)
+    hospital = _hospital_id(device, "湘雅")
+    days = booking_days(device, hospital)
+    assert len(days) == 8, days  # today and the seven days the hospitals publish
+    for outside in (days[0] - timedelta(days=1), days[-1] + timedelta(days=1)):
+        refused = device.post(CATALOGUE, {"id": hospital, "date": outside.isoformat()})
+        assert "BAD_USER_INPUT" in error_codes(refused), (outside, refused)
 
 
 def test_booking_for_a_child_and_listing_it(
@@ -120,7 +122,7 @@ def test_booking_for_a_child_and_listing_it(
         relation: CHILD}) { __typename ... on FamilyMember { id } } }""",
         {"id": valid_id_number("20160815")},
     )["data"]["familyMemberAdd"]
-    slots = _free_slots(parent, _hospital_id(parent, "湘雅二"), _tomorrow())
+    slots = _free_slots(parent, _hospital_id(parent, "湘雅二"), 1)
     booked = _book(parent, slots[0]["id"], child["id"])
     assert booked["__typename"] == "Appointment", booked
     assert booked["status"] == "BOOKED" and booked["patientName"] == "刘小雨"
@@ -138,7 +140,7 @@ def test_my_appointments_asks_each_hospital_once(
 ) -> None:
     device, me = people()
     for keyword in ("湘雅三", "省人民", "长沙市中心"):
-        slots = _free_slots(device, _hospital_id(device, keyword), _tomorrow())
+        slots = _free_slots(device, _hospital_id(device, keyword), 1)
         assert _book(device, slots[0]["id"], me["id"])["__typename"] == "Appointment"
     before = hospital_simulator.http.get("/__admin/hospital-counters").json()
     edges = device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"]
@@ -158,7 +160,7 @@ def test_a_hospital_down_costs_only_its_entries(
     device, me = people()
     codes = []
     for keyword in ("湘雅三", "长沙市中心"):
-        slots = _free_slots(device, _hospital_id(device, keyword), _tomorrow())
+        slots = _free_slots(device, _hospital_id(device, keyword), 1)
         booked = _book(device, slots[0]["id"], me["id"])
         assert booked["__typename"] == "Appointment"
         codes.append(booked["id"])
@@ -183,7 +185,7 @@ def test_a_slow_hospital_is_left_behind_when_the_budget_is_spent(
 ) -> None:
     device, me = people()
     for keyword in ("湘雅三", "长沙市中心"):
-        slots = _free_slots(device, _hospital_id(device, keyword), _tomorrow())
+        slots = _free_slots(device, _hospital_id(device, keyword), 1)
         assert _book(device, slots[0]["id"], me["id"])["__typename"] == "Appointment"
     listed = device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"]
     slow_code = listed[0]["hospitalCode"]
@@ -208,7 +210,7 @@ def test_level_one_gets_verification_required(
     graph_url: str, sms_simulator: SimulatorAdmin, people: Any
 ) -> None:
     verified, _ = people()
-    slot = _free_slots(verified, _hospital_id(verified, "湘雅"), _tomorrow())[0]
+    slot = _free_slots(verified, _hospital_id(verified, "湘雅"), 1)[0]
     device = Device(graph_url, sms_simulator.base_url)
     try:
         me = device.sign_in()["citizen"]
@@ -220,7 +222,7 @@ def test_level_one_gets_verification_required(
 
 def test_same_doctor_same_day_is_a_conflict(people: Any) -> None:
     device, me = people()
-    slots = _free_slots(device, _hospital_id(device, "省人民"), _tomorrow())
+    slots = _free_slots(device, _hospital_id(device, "省人民"), 1)
     by_doctor: dict[str, list[dict[str, Any]]] = {}
     for slot in slots:
         by_doctor.setdefault(slot["doctor"], []).append(slot)
@@ -229,9 +231,34 @@ def test_same_doctor_same_day_is_a_conflict(people: Any) -> None:
     assert _book(device, twice[1]["id"], me["id"])["__typename"] == "AppointmentConflict"
 
 
+def test_doctors_sharing_a_local_id_at_two_hospitals_are_two_doctors(people: Any) -> None:
+    """Doctor ids are each hospital's own: the one-doctor-a-day rule must not mix hospitals."""
+    device, me = people()
+    first, second = _hospital_id(device, "湘雅三"), _hospital_id(device, "长沙市中心")
+    for day in booking_days(device, first)[1:]:
+        here = {_decode(s["doctor"]).split("/")[1]: s for s in _free_slots(device, first, day)}
+        there: dict[str, list[dict[str, Any]]] = {}
+        for slot in _free_slots(device, second, day):
+            there.setdefault(_decode(slot["doctor"]).split("/")[1], []).append(slot)
+        # A doctor id both hospitals use, whose doctor at the second has two sessions that day.
+        shared = [fhir_id for fhir_id, slots in there.items() if fhir_id in here and len(slots) > 1]
+        if shared:
+            break
+    else:
+        raise AssertionError("no doctor id is used by both hospitals on any day")
+    mine, theirs = here[shared[0]], there[shared[0]]
+    assert mine["doctor"] != theirs[0]["doctor"]  # one local id, two doctors of the graph
+    assert _book(device, mine["id"], me["id"])["__typename"] == "Appointment"
+    assert _book(device, theirs[0]["id"], me["id"])["__typename"] == "Appointment"
+    listed = device.post(MY_APPOINTMENTS)["data"]["myAppointments"]["edges"]
+    assert len(listed) == 2 and all(e["node"]["status"] == "BOOKED" for e in listed)
+    # The same doctor twice on one day at one hospital is still refused.
+    assert _book(device, theirs[1]["id"], me["id"])["__typename"] == "AppointmentConflict"
+
+
 def test_the_same_key_never_books_twice(people: Any, hospital_simulator: SimulatorAdmin) -> None:
     device, me = people()
-    slot = _free_slots(device, _hospital_id(device, "湘雅"), _tomorrow())[0]
+    slot = _free_slots(device, _hospital_id(device, "湘雅"), 1)[0]
     key = uuid.uuid4().hex
     with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
         results = list(pool.map(lambda _: _book(device, slot["id"], me["id"], key), range(10)))
@@ -245,7 +272,7 @@ def test_the_same_key_never_books_twice(people: Any, hospital_simulator: Simulat
     assert len(mine) == 1
     reused = _book(
         device,
-        _free_slots(device, _hospital_id(device, "湘雅"), _tomorrow())[-1]["id"],
+        _free_slots(device, _hospital_id(device, "湘雅"), 1)[-1]["id"],
         me["id"],
         key,
     )
@@ -259,7 +286,7 @@ def _decode(global_id: str) -> str:
 def test_cancel_frees_the_place(people: Any) -> None:
     device, me = people()
     hospital = _hospital_id(device, "长沙市中心")
-    day = _tomorrow() + timedelta(days=1)
+    day = booking_days(device, hospital)[2]  # clear of tomorrow's cancellation cut-off
     slot = _free_slots(device, hospital, day)[0]
     booked = _book(device, slot["id"], me["id"])
     cancelled = device.post(
@@ -282,7 +309,7 @@ def test_two_hundred_citizens_race_for_two_places(
 ) -> None:
     first, _ = people()
     hospital = _hospital_id(first, "浏阳")
-    day = _tomorrow() + timedelta(days=2)
+    day = 3
     candidates = [s for s in _free_slots(first, hospital, day) if s["remaining"] == s["capacity"]]
     slots = candidates[:2]
     assert len(slots) == 2
@@ -314,7 +341,7 @@ def test_a_retry_on_a_full_slot_repeats_the_first_answer(
 ) -> None:
     """Losers on a full slot are refused early; a winner's retry still gets its appointment."""
     device, me = people()
-    slot = _free_slots(device, _hospital_id(device, "省人民"), _tomorrow() + timedelta(days=1))[0]
+    slot = _free_slots(device, _hospital_id(device, "省人民"), 2)[0]
     code, fhir_id = _decode(slot["id"]).split("/")
     hospital_simulator.http.put(
         f"/__admin/slots/{code}/{fhir_id}", json={"capacity": 1}
@@ -332,11 +359,12 @@ def test_queue_updates_over_websocket(
     graph_url: str, people: Any, hospital_simulator: SimulatorAdmin
 ) -> None:
     device, me = people()
-    today = datetime.now(SHANGHAI).date()
     hospital = _hospital_id(device, "湘雅")
+    days = booking_days(device, hospital)
+    today = days[0]
     booked = None
-    for offset in range(3):
-        for slot in _free_slots(device, hospital, today + timedelta(days=offset)):
+    for day in days[:3]:
+        for slot in _free_slots(device, hospital, day):
             result = _book(device, slot["id"], me["id"])
             if result["__typename"] == "Appointment":
                 booked = (result, slot)
@@ -375,7 +403,8 @@ def test_queue_updates_over_websocket(
         update = first["payload"]["data"]["appointmentQueue"]
         assert update["status"] in {"waiting", "called", "done", "not-today"}
         if update["status"] == "not-today":
-            assert datetime.fromisoformat(appointment["start"]).astimezone(SHANGHAI).date() != today
+            start = datetime.fromisoformat(appointment["start"]).astimezone(CHANGSHA)
+            assert start.date() != today
         if update["status"] == "waiting":
             code, fhir_id = _decode(slot["id"]).split("/")
             hospital_simulator.http.post(

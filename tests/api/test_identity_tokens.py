@@ -22,6 +22,9 @@ from mychangsha.auth.keys import KEY_PURPOSE
 from tests.api.identity_client import ME, Device, error_codes
 from tests.conftest import GRAPH_TEST_SETTINGS, SimulatorAdmin
 
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
+
 ISSUER = "https://api.mychangsha.cn"
 AUDIENCE = "mychangsha-app"
 

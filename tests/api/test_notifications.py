@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from mychangsha.services import open_services
 from mychangsha.storage.notifications import NewNotification, NotificationKind
 from mychangsha.storage.tickets import TicketOrder, TicketOrderStatus, new_order_id
+from tests.api.booking_calendar import graph_today
 from tests.api.conftest import People
 from tests.api.hospital_journey import book_tomorrow, decode_id, encode_id, wait_until
 from tests.api.identity_client import Device, error_codes
@@ -28,9 +31,12 @@ from tests.api.notification_journey import (
 )
 from tests.api.test_bill_payment import MY_BILLS
 from tests.api.test_government import _bundle, _good_files, _submit
-from tests.api.ticket_journey import MUSEUM, SHANGHAI, reserve, slots
+from tests.api.ticket_journey import MUSEUM, attraction_id, reserve, slots
 from tests.conftest import SimulatorAdmin
 from tests.support.graphs import extra_graph
+
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
 
 
 def _notice(citizen: str, n: int) -> NewNotification:
@@ -97,11 +103,10 @@ def test_tomorrows_appointment_and_its_unpaid_bill(
     assert inbox(device)["unreadCount"] == 2
 
 
-def _record_confirmed_today(graph_env: dict[str, str], owner: str) -> str:
+def _record_confirmed_today(graph_env: dict[str, str], owner: str, today: date) -> str:
     """A confirmed free order for today, stored as the ticket flow stores one: the fallback
     for hours when no museum slot of today is left (evenings, Mondays)."""
     now = datetime.now(UTC)
-    today = now.astimezone(SHANGHAI).date()
     order = TicketOrder(
         id=new_order_id(),
         citizen_id=owner,
@@ -136,14 +141,14 @@ def _record_confirmed_today(graph_env: dict[str, str], owner: str) -> str:
 
 def _order_for_today(device: Device, me: dict[str, Any], graph_env: dict[str, str]) -> str:
     """A confirmed ticket order for today: reserved at the museum while it has a slot left."""
-    today = datetime.now(SHANGHAI).date()
+    today = graph_today(device, attraction_id(MUSEUM))
     for slot in slots(device, MUSEUM, today):
         if slot["available"] and slot["remaining"] > 0 and slot["priceFen"] == 0:
             order = reserve(device, MUSEUM, slot, [me["id"]], uuid.uuid4().hex)
             if order["__typename"] == "TicketOrder":
                 assert order["status"] == "CONFIRMED", order
                 return str(order["id"])
-    return _record_confirmed_today(graph_env, citizen_id(me))
+    return _record_confirmed_today(graph_env, citizen_id(me), today)
 
 
 def test_a_ticket_for_today(people: People, graph_env: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from tests.api.ticket_journey import MUSEUM, attraction_id, open_day, reserve, slot_at
+from tests.support.cache_control import assert_cache_control
 
 NEARBY = """query Nearby($near: GeoPointInput!) {
   attractions(near: $near, first: 3) { edges { node { id name district } } } }"""
@@ -49,14 +50,14 @@ def test_a_public_answer_is_served_again_without_executing(graph_url: str) -> No
     first = _get(graph_url, NEARBY, variables)
     assert first.status_code == 200 and "errors" not in first.json(), first.text
     assert first.headers["x-mychangsha-cache"] == "miss"
-    assert first.headers["cache-control"] == "public, max-age=300"
+    assert_cache_control(first.headers["cache-control"], "public", 300)
     assert "Accept-Language" in first.headers["vary"]
 
     executed = _executions(graph_url)
     second = _get(graph_url, NEARBY, variables)
     assert second.headers["x-mychangsha-cache"] == "hit"
     assert second.content == first.content
-    assert second.headers["cache-control"] == "public, max-age=300"
+    assert_cache_control(second.headers["cache-control"], "public", 300)
     assert _executions(graph_url) == executed
 
     english = httpx.get(
@@ -85,7 +86,7 @@ def test_a_repeated_public_get_is_answered_from_memory(graph_url: str) -> None:
     assert third.content == first.content
     assert third.headers["content-type"] == "application/json"
     assert third.headers["x-mychangsha-cache"] == "hit"
-    assert third.headers["cache-control"] == "public, max-age=300"
+    assert_cache_control(third.headers["cache-control"], "public", 300)
     assert third.headers["vary"] == "Accept, Accept-Language, Origin"  # Origin: CORS
     assert third.headers["x-request-id"]
     english = httpx.get(
@@ -120,7 +121,7 @@ def test_private_answers_never_reach_another_citizen(people: Any, graph_url: str
     (alice, alice_me), (bob, bob_me) = people(), people()
     first = _get(graph_url, ME, {}, alice.access_token)
     assert first.json()["data"]["me"]["id"] == alice_me["id"]
-    assert first.headers["cache-control"] == "private, max-age=10"
+    assert_cache_control(first.headers["cache-control"], "private", 10)
     assert "Authorization" in first.headers["vary"]
     again = _get(graph_url, ME, {}, alice.access_token)
     assert again.headers["x-mychangsha-cache"] == "hit"
@@ -148,7 +149,7 @@ def test_a_citizens_mutation_ends_their_private_answers(people: Any, graph_url: 
 
 def test_a_reservation_ends_the_cached_places(people: Any, graph_url: str) -> None:
     device, me = people()
-    day = open_day(after=3)
+    day = open_day(device, after=3)
     variables = {"id": attraction_id(MUSEUM), "date": day.isoformat()}
     before = _get(graph_url, SLOTS, variables)
     assert _get(graph_url, SLOTS, variables).headers["x-mychangsha-cache"] == "hit"

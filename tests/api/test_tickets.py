@@ -23,6 +23,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from mychangsha.auth.ticket_codes import TICKET_TYPE, check_ticket
+from tests.api.booking_calendar import booking_days
 from tests.api.hospital_journey import decode_id, encode_id, my_id
 from tests.api.identity_client import Device, error_codes
 from tests.api.ticket_journey import (
@@ -31,7 +32,6 @@ from tests.api.ticket_journey import (
     ORANGE_ISLE,
     PAVILION,
     PAY,
-    SHANGHAI,
     add_child,
     attraction_id,
     my_tickets,
@@ -41,6 +41,9 @@ from tests.api.ticket_journey import (
     slots,
 )
 from tests.conftest import SimulatorAdmin
+
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,7 @@ def _moment(day: str, hhmm: str) -> float:
 
 def test_slots_carry_places_and_price(people: Any) -> None:
     device, _ = people()
-    day = open_day()
+    day = open_day(device)
     museum = slots(device, MUSEUM, day)
     assert [s["start"] for s in museum][:2] == ["09:00", "10:00"]
     assert all(s["priceFen"] == 0 and s["date"] == day.isoformat() for s in museum)
@@ -82,12 +85,14 @@ def test_slots_carry_places_and_price(people: Any) -> None:
 
 def test_slots_outside_the_booking_window_are_refused(people: Any) -> None:
     device, _ = people()
-    far = datetime.now(SHANGHAI).date() + timedelta(days=30)
-    body = device.post(
-        "query($id: ID!, $d: Date!) { attraction(id: $id) { ticketSlots(date: $d) { id } } }",
-        {"id": attraction_id(MUSEUM), "d": far.isoformat()},
-    )
-    assert error_codes(body) == ["BAD_USER_INPUT"], body
+    days = booking_days(device, attraction_id(MUSEUM))
+    assert len(days) == 7, days  # today and six days on
+    query = "query($id: ID!, $d: Date!) { attraction(id: $id) { ticketSlots(date: $d) { id } } }"
+    for outside in (days[0] - timedelta(days=1), days[-1] + timedelta(days=1)):
+        body = device.post(query, {"id": attraction_id(MUSEUM), "d": outside.isoformat()})
+        assert error_codes(body) == ["BAD_USER_INPUT"], (outside, body)
+    inside = device.post(query, {"id": attraction_id(MUSEUM), "d": days[-1].isoformat()})
+    assert "errors" not in inside, inside
 
 
 # --- the journey ------------------------------------------------------------------------------
@@ -98,7 +103,7 @@ def test_citizen_and_child_get_two_tickets_with_verifiable_codes(
 ) -> None:
     device, me = people()
     child = add_child(device)
-    day = open_day()
+    day = open_day(device)
     slot = slot_at(device, MUSEUM, day, "10:00")
     order = reserve(device, MUSEUM, slot, [me["id"], child], uuid.uuid4().hex)
     assert order["__typename"] == "TicketOrder", order
@@ -128,7 +133,7 @@ def test_citizen_and_child_get_two_tickets_with_verifiable_codes(
 
 def test_places_come_back_when_an_order_is_cancelled(people: Any) -> None:
     device, me = people()
-    day = open_day(after=2)
+    day = open_day(device, after=2)
     before = slot_at(device, MUSEUM, day, "11:00")
     order = reserve(device, MUSEUM, before, [me["id"]], uuid.uuid4().hex)
     assert order["__typename"] == "TicketOrder", order
@@ -149,7 +154,7 @@ def test_places_come_back_when_an_order_is_cancelled(people: Any) -> None:
 
 def test_refusals_are_typed(people: Any, graph_url: str, sms_simulator: SimulatorAdmin) -> None:
     device, me = people()
-    day = open_day(after=3)
+    day = open_day(device, after=3)
     slot = slot_at(device, MUSEUM, day, "13:00")
     strangers = [encode_id("FamilyMember", f"nobody-{n}") for n in range(6)]
     too_many = reserve(device, MUSEUM, slot, strangers, uuid.uuid4().hex)
@@ -206,7 +211,7 @@ def test_three_hundred_citizens_race_for_thirty_places(
     people: Any, tourism_simulator: SimulatorAdmin
 ) -> None:
     first, _ = people()
-    day = open_day(after=4)
+    day = open_day(first, after=4)
     slot = slot_at(first, MUSEUM, day, "14:00")
     _set_quota(tourism_simulator, slot, 30)
 
@@ -250,7 +255,7 @@ def test_one_key_retried_concurrently_makes_one_order(
     people: Any, tourism_simulator: SimulatorAdmin
 ) -> None:
     device, me = people()
-    day = open_day(after=5)
+    day = open_day(device, after=5)
     slot = slot_at(device, MUSEUM, day, "16:00")
     key = uuid.uuid4().hex
     with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
@@ -278,7 +283,7 @@ def test_paid_tickets_go_through_the_payment_gateway(
     people: Any, payment_simulator: SimulatorAdmin, tourism_simulator: SimulatorAdmin
 ) -> None:
     device, me = people()
-    day = open_day(ORANGE_ISLE)
+    day = open_day(device, ORANGE_ISLE)
     slot = slots(device, ORANGE_ISLE, day)[0]
     order = reserve(device, ORANGE_ISLE, slot, [me["id"]], uuid.uuid4().hex)
     assert order["__typename"] == "TicketOrder", order
@@ -317,7 +322,7 @@ def test_unpaid_orders_expire_and_free_their_places(
     people: Any, tourism_simulator: SimulatorAdmin
 ) -> None:
     device, me = people()
-    day = open_day(ORANGE_ISLE, after=2)
+    day = open_day(device, ORANGE_ISLE, after=2)
     slot = slots(device, ORANGE_ISLE, day)[1]
     tourism_simulator.http.put(
         "/__admin/reservation-settings", json={"holdSeconds": 1}
@@ -341,7 +346,7 @@ def test_unpaid_orders_expire_and_free_their_places(
 
 def _confirmed_payload(people: Any) -> tuple[str, dict[str, Any]]:
     device, me = people()
-    day = open_day(after=6)
+    day = open_day(device, after=6)
     order = reserve(
         device, MUSEUM, slot_at(device, MUSEUM, day, "12:00"), [me["id"]], uuid.uuid4().hex
     )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
+import httpx
+
+from tests.api.booking_calendar import Poster, booking_days, pick
 from tests.api.hospital_journey import encode_id
 from tests.api.identity_client import Device, valid_id_number
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MUSEUM = "att-hunan-museum"  # free, reservation required, closed on Mondays
 ORANGE_ISLE = "att-orange-isle"  # free entry, paid sightseeing train
 PAVILION = "att-aiwan-pavilion"  # free walk-in: no slots
@@ -58,12 +59,30 @@ def attraction_id(attraction: str) -> str:
     return encode_id("Attraction", attraction)
 
 
-def open_day(attraction: str = MUSEUM, *, after: int = 1) -> date:
-    """A day at least `after` days ahead (within the booking window) the museum is open."""
-    day = datetime.now(SHANGHAI).date() + timedelta(days=after)
-    while attraction == MUSEUM and day.weekday() == 0:
-        day += timedelta(days=1)
-    return day
+def open_days(device: Poster | str, attraction: str = MUSEUM) -> list[date]:
+    """The days after today of the attraction's booking window on which it has entry slots.
+
+    One document asks for every day at once (aliases), so the platform is asked in parallel.
+    """
+    node = attraction_id(attraction)
+    days = booking_days(device, node)[1:]
+    fields = " ".join(
+        f'd{n}: ticketSlots(date: "{day.isoformat()}") {{ id }}' for n, day in enumerate(days)
+    )
+    query = f"query($id: ID!) {{ attraction(id: $id) {{ {fields} }} }}"
+    if isinstance(device, str):
+        request = {"query": query, "variables": {"id": node}}
+        body = httpx.post(f"{device.rstrip('/')}/graphql", json=request, timeout=30).json()
+    else:
+        body = device.post(query, {"id": node})
+    assert "errors" not in body, body
+    answers = body["data"]["attraction"]
+    return [day for n, day in enumerate(days) if answers[f"d{n}"]]
+
+
+def open_day(device: Poster | str, attraction: str = MUSEUM, *, after: int = 1) -> date:
+    """The `after`-th day after today on which the attraction has slots (wrapping round)."""
+    return pick(open_days(device, attraction), after)
 
 
 def slots(device: Device, attraction: str, day: date) -> list[dict[str, Any]]:

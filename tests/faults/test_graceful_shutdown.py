@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -26,7 +26,8 @@ from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from mychangsha import embedded
-from tests.api.hospital_journey import encode_id, shanghai_today, wait_until
+from tests.api.hospital_journey import encode_id, wait_until
+from tests.api.ticket_journey import open_days
 from tests.conftest import SimulatorAdmin
 from tests.faults.harness import answer, post
 from tests.support.graphs import own_redis
@@ -148,23 +149,23 @@ def slow_tourism(tourism_simulator: SimulatorAdmin) -> Iterator[SimulatorAdmin]:
         tourism_simulator.set_faults()
 
 
-def _slots(client: httpx.Client, days_ahead: int) -> httpx.Response:
-    day = shanghai_today() + timedelta(days=days_ahead)
+def _slots(client: httpx.Client, day: date) -> httpx.Response:
     return post(client, SLOTS, {"id": MUSEUM, "date": day.isoformat()})
 
 
 def test_sigterm_lets_requests_in_flight_finish_and_refuses_new_connections(
-    replica: GraphProcess, slow_tourism: SimulatorAdmin
+    graph_url: str, replica: GraphProcess, slow_tourism: SimulatorAdmin
 ) -> None:
+    # Open days found on the session's graph: the replica's own Redis has none of them cached.
+    days = open_days(graph_url, "att-hunan-museum")[:IN_FLIGHT]
+    assert len(days) == IN_FLIGHT, days
     arrived = slow_tourism.count(SLOTS_ROUTE)
     with (
         httpx.Client(base_url=replica.url, timeout=30) as client,
         ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool,
     ):
         # One request per day: each is its own upstream call, so the simulator can count them.
-        answers: list[Future[httpx.Response]] = [
-            pool.submit(_slots, client, days) for days in range(1, IN_FLIGHT + 1)
-        ]
+        answers: list[Future[httpx.Response]] = [pool.submit(_slots, client, day) for day in days]
         wait_until(
             lambda: True if slow_tourism.count(SLOTS_ROUTE) == arrived + IN_FLIGHT else None,
             timeout=10,

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import pytest
 from mychangsha import embedded
 from mychangsha.integrations.hospital import fhir
 from mychangsha.storage.hospitals import DEPARTMENTS, DOCTORS, HOSPITALS
+from tests.api.booking_calendar import booking_days
 from tests.api.hospital_journey import (
     BOOK,
     decode_id,
@@ -33,13 +33,15 @@ from tests.api.hospital_journey import (
     free_slots,
     hospital_id,
     my_id,
-    shanghai_today,
     wait_until,
 )
 from tests.api.identity_client import ME, Device, verified_device
 from tests.conftest import SimulatorAdmin
 from tests.faults.harness import answer, post
 from tests.support.graphs import extra_graph, own_redis
+
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
 
 # What an operation that needs the database answers while it is away: "try again later", with
 # `upstream: storage`. Anything else, a trace, or an HTTP 500 fails.
@@ -118,8 +120,8 @@ def _coded_failure(response: httpx.Response, field: str) -> None:
 
 def _free_slot(device: Device, hospital: str) -> dict[str, Any]:
     """A free slot from the day after tomorrow on."""
-    for ahead in range(2, 7):
-        slots = free_slots(device, hospital, shanghai_today() + timedelta(days=ahead))
+    for day in booking_days(device, hospital)[2:]:
+        slots = free_slots(device, hospital, day)
         if slots:
             return slots[0]
     raise AssertionError("no free slot within the week")

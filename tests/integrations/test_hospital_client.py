@@ -15,6 +15,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 
@@ -202,6 +203,13 @@ async def test_endpoints_from_settings_never_read_the_directory(
 ) -> None:
     assert [e.code for e in await clients.endpoints()] == ["xiangya", "xiangya2"]
     assert sim.route_count("GET /directory") == 0
+
+
+@pytest.mark.parametrize("code", ["Xiangya", "xiang/ya", "a b", "", "-x", "x" * 41])
+def test_hospital_codes_must_be_safe_for_ids_and_keys(sim: Simulator, code: str) -> None:
+    """A code prefixes the hospital's ids and names its upstream: no slashes, no spaces."""
+    with pytest.raises(ValidationError, match="hospital code"):
+        _settings(sim, hospital_endpoints={code: sim.base("xiangya")})
 
 
 async def test_register_is_idempotent_and_get_needs_registration(

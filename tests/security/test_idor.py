@@ -81,7 +81,7 @@ def _bill(device: Device) -> str:
 
 
 def _ticket_order(device: Device, me: dict[str, Any]) -> str:
-    day = open_day(after=5)
+    day = open_day(device, after=5)
     slot = next(s for s in slots(device, MUSEUM, day) if s["available"] and s["remaining"])
     order = reserve(device, MUSEUM, slot, [me["id"]], uuid.uuid4().hex)
     assert order["__typename"] == "TicketOrder", order

@@ -8,7 +8,6 @@ what a payload is, so a certificate QR can never be replayed as an access token 
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +15,7 @@ import jwt
 from jwt.algorithms import ECAlgorithm
 
 from mychangsha.auth.keys import ALGORITHM, KeyRing
+from mychangsha.platform.clock import epoch_seconds
 
 CLOCK_LEEWAY_SECONDS = 60
 
@@ -27,7 +27,7 @@ class InvalidSignedPayload(Exception):
 async def sign(keys: KeyRing, payload: Mapping[str, Any], *, typ: str) -> str:
     """A compact JWS of the payload, with `kid` and `typ` headers and an `iat` claim."""
     key = await keys.signing_key()
-    body = {**payload, "iat": int(time.time())}
+    body = {**payload, "iat": int(epoch_seconds())}
     return jwt.encode(
         body, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid, "typ": typ}
     )
@@ -47,7 +47,7 @@ def verify_offline(
     `leeway` seconds either way, since a gate's clock is rarely exact.
     """
     claims = verify_signature(token, jwks, typ=typ)
-    check_window(claims, time.time() if now is None else now, leeway=leeway)
+    check_window(claims, epoch_seconds() if now is None else now, leeway=leeway)
     return claims
 
 

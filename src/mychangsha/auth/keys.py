@@ -17,7 +17,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -28,6 +28,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mychangsha.auth.crypto import FieldCipher
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.mongo import Document
 
 ALGORITHM = "ES256"
@@ -93,13 +94,13 @@ class KeyRing:
         await self._reload()
         active = self._active()
         if active is None:
-            active = await self._insert_new_key(datetime.now(UTC))
+            active = await self._insert_new_key(utc_now())
             await self._reload()
         return active
 
     async def rotate(self, lead: timedelta = ROTATION_LEAD) -> SigningKey:
         """Publish a new key now, sign with it after `lead`; older keys retire then."""
-        activates_at = datetime.now(UTC) + lead
+        activates_at = utc_now() + lead
         new_key = await self._insert_new_key(activates_at)
         await self._collection.update_many(
             {"_id": {"$ne": new_key.kid}, "retired_at": None},
@@ -110,7 +111,7 @@ class KeyRing:
 
     async def prune(self) -> int:
         """Delete keys that can no longer verify any live token; how many went."""
-        cutoff = datetime.now(UTC) - self._verify_window - timedelta(days=1)
+        cutoff = utc_now() - self._verify_window - timedelta(days=1)
         result = await self._collection.delete_many({"retired_at": {"$lt": cutoff}})
         return result.deleted_count
 
@@ -145,14 +146,14 @@ class KeyRing:
         return sorted(self._keys.values(), key=lambda k: k.created_at, reverse=True)
 
     def _active(self) -> SigningKey | None:
-        now = datetime.now(UTC)
+        now = utc_now()
         active = [k for k in self._keys.values() if k.signs_at(now)]
         return max(active, key=lambda k: k.activates_at, default=None)
 
     def _may_verify(self, key: SigningKey) -> bool:
         if key.retired_at is None:
             return True
-        return datetime.now(UTC) < key.retired_at + self._verify_window
+        return utc_now() < key.retired_at + self._verify_window
 
     async def _reload(self) -> None:
         async with self._lock:
@@ -196,7 +197,7 @@ class KeyRing:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        created_at = datetime.now(UTC)
+        created_at = utc_now()
         kid = f"{created_at:%Y%m%d}-{secrets.token_hex(4)}"
         await self._collection.insert_one(
             {

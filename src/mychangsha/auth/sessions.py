@@ -21,7 +21,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -29,6 +29,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.mongo import Document
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class SessionStore:
         self, citizen_id: str, *, client_ip: str | None, user_agent: str | None
     ) -> SessionGrant:
         """A new session for a citizen who just proved who they are."""
-        now = datetime.now(UTC)
+        now = utc_now()
         session_id = uuid.uuid4().hex
         await self._sessions.insert_one(
             {
@@ -107,7 +108,7 @@ class SessionStore:
 
     async def rotate(self, refresh_token: str) -> SessionGrant:
         """Spend a refresh token and hand out its successor; reuse revokes the session."""
-        now = datetime.now(UTC)
+        now = utc_now()
         token_hash = _hash(refresh_token)
         spent = await self._refresh.find_one_and_update(
             {"_id": token_hash, "spent_at": None},
@@ -134,7 +135,7 @@ class SessionStore:
         """End a session everywhere at once."""
         await self._sessions.update_one(
             {"_id": session_id, "revoked_at": None},
-            {"$set": {"revoked_at": datetime.now(UTC), "revoked_reason": reason}},
+            {"$set": {"revoked_at": utc_now(), "revoked_reason": reason}},
         )
         try:
             await self._redis.set(_REVOKED_KEY.format(session_id), reason, ex=self._revocation_ttl)
@@ -169,7 +170,7 @@ class SessionStore:
         async with self._restoring:
             if await self._redis.exists(_COMPLETE_KEY):
                 return
-            now = datetime.now(UTC)
+            now = utc_now()
             revoked = self._sessions.find(
                 {"revoked_at": {"$gt": now - self._revocation_ttl}},
                 {"revoked_at": 1, "revoked_reason": 1},

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from mychangsha.auth.jws import (
     InvalidSignedPayload,
@@ -22,8 +21,8 @@ from mychangsha.auth.jws import (
     verify_signature,
 )
 from mychangsha.auth.keys import KeyRing
+from mychangsha.platform.clock import CHANGSHA
 
-SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 TICKET_TYPE: Final = "ticket+jws"
 # Gates open to a timed slot's visitors a little before the slot begins.
 EARLY_ENTRY: Final = timedelta(minutes=30)
@@ -90,7 +89,7 @@ def _local(seconds: Any) -> str | None:
     """Epoch seconds as the local time a gate operator reads (Asia/Shanghai)."""
     if not isinstance(seconds, int | float):
         return None
-    return datetime.fromtimestamp(seconds, SHANGHAI).isoformat()
+    return datetime.fromtimestamp(seconds, CHANGSHA).isoformat()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ adding a scalar never needs a new hint. Each hint names the tags that invalidate
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -27,6 +28,8 @@ from graphql import (
     get_named_type,
     is_composite_type,
 )
+
+from mychangsha.platform.clock import seconds_until_changsha_midnight
 
 
 class Scope(enum.Enum):
@@ -63,7 +66,9 @@ class CachePolicy:
         """The `Cache-Control` header of a GET answer under this policy."""
         if not self.cacheable:
             return "no-store"
-        return f"{self.scope.value}, max-age={self.max_age}"
+        # Shared caches must not keep a day-dependent answer past Changsha's midnight either.
+        max_age = min(self.max_age, max(1, math.ceil(seconds_until_changsha_midnight())))
+        return f"{self.scope.value}, max-age={max_age}"
 
 
 NOT_CACHEABLE = CachePolicy(0, Scope.PUBLIC, frozenset())

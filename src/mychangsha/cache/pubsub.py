@@ -46,7 +46,7 @@ class Broadcaster:
                     yield event
         finally:
             await pubsub.unsubscribe()
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()
 
     async def listened(self, pattern: str) -> set[str]:
         """Channels matching a glob that some replica's socket listens to right now.

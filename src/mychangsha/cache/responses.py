@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from mychangsha.background import running
+from mychangsha.platform.clock import seconds_until_changsha_midnight
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +132,12 @@ class ResponseCache:
         return Lookup(body, key)
 
     async def put(self, key: str, body: bytes, max_age: int) -> None:
-        """Store an answer for `max_age` seconds in Redis and in this process."""
+        """Store an answer for `max_age` seconds in Redis and in this process.
+
+        Never past midnight in Changsha: answers hold "today" (free slots, today's events,
+        the booking window), and yesterday's must not be served after the day turned.
+        """
+        max_age = min(max_age, max(1, math.ceil(seconds_until_changsha_midnight())))
         self._remember(key, body, max_age)
         with contextlib.suppress(RedisError):
             await self._redis.set(key, body, ex=max_age)
@@ -186,7 +193,7 @@ class ResponseCache:
                 await asyncio.sleep(1.0)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
 
 def following(cache: ResponseCache) -> contextlib.AbstractAsyncContextManager[None]:

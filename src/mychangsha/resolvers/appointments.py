@@ -14,7 +14,6 @@ import hashlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from strawberry import relay
 
@@ -23,6 +22,7 @@ from mychangsha.errors import BadUserInput, NotFound
 from mychangsha.integrations.errors import UpstreamError, UpstreamNotFound
 from mychangsha.integrations.hospital.client import CancellationClosed, SlotFull
 from mychangsha.integrations.hospital.models import Appointment, AppointmentStatus, QueuePosition
+from mychangsha.platform.clock import CHANGSHA
 from mychangsha.resolvers.billing import close_orders_of_cancelled_bills
 from mychangsha.resolvers.budget import Budget
 from mychangsha.resolvers.hospital_ids import HospitalRef, ref_of
@@ -31,9 +31,6 @@ from mychangsha.resolvers.idempotency import KEY_RULE, is_valid_key
 from mychangsha.resolvers.identity import current_citizen
 from mychangsha.resolvers.patients import patient_for, patients_of
 from mychangsha.storage.bookings import Booking, BookingState, KeyReused, SameDayConflict
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 
 # --- outcomes ---------------------------------------------------------------------------------
 
@@ -95,7 +92,7 @@ async def book(
     doctor = await services.hospitals.doctor_by_schedule(slot_ref.hospital_code, slot.schedule_id)
     if doctor is None:
         return Invalid("input.slotId", "The slot's doctor is unknown here.")
-    day = slot.start.astimezone(SHANGHAI).date()
+    day = slot.start.astimezone(CHANGSHA).date()
     try:
         booking = await services.bookings.claim(
             citizen_id=citizen.id,

@@ -8,7 +8,6 @@ cannot send the citizen's access token.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +15,7 @@ from mychangsha.auth.idcard import mask_id_number
 from mychangsha.auth.jws import InvalidSignedPayload, sign, verify_offline
 from mychangsha.context import Context
 from mychangsha.integrations.government.models import Certificate
+from mychangsha.platform.clock import epoch_seconds
 from mychangsha.resolvers.patients import verified_citizen
 from mychangsha.services import Services
 
@@ -66,7 +66,7 @@ async def _signed(
         {
             "sub": citizen_id,
             "certificateId": certificate.id,
-            "exp": int(time.time()) + DOWNLOAD_SECONDS,
+            "exp": int(epoch_seconds()) + DOWNLOAD_SECONDS,
         },
         typ=DOWNLOAD_TYPE,
     )

@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 from mychangsha.errors import BadUserInput
 from mychangsha.i18n import msg
 from mychangsha.integrations.tourism.models import Event, EventCategory
-from mychangsha.resolvers.identity import today_in_changsha
+from mychangsha.platform.clock import today_in_changsha
 from mychangsha.resolvers.pagination import PageWindow, window
 from mychangsha.services import Services
 

@@ -37,7 +37,8 @@ from mychangsha.integrations.government.models import (
 )
 from mychangsha.integrations.government.webhooks import verify_webhook
 from mychangsha.middleware import request_id_var
-from mychangsha.resolvers.identity import FamilyMemberByIdLoader, current_citizen, today_in_changsha
+from mychangsha.platform.clock import today_in_changsha
+from mychangsha.resolvers.identity import FamilyMemberByIdLoader, current_citizen
 from mychangsha.resolvers.notifications import notify_application_status
 from mychangsha.resolvers.patients import verified_citizen
 from mychangsha.services import Services

@@ -16,9 +16,10 @@ from mychangsha.geo import GeoPoint
 from mychangsha.integrations.government.models import ApplicationStatus, Notice
 from mychangsha.integrations.hospital.models import Appointment, Bill, BillStatus
 from mychangsha.integrations.tourism.models import Attraction, CrowdLevel
+from mychangsha.platform.clock import today_in_changsha
 from mychangsha.resolvers import appointments, billing
 from mychangsha.resolvers.budget import Budget
-from mychangsha.resolvers.identity import current_citizen, today_in_changsha
+from mychangsha.resolvers.identity import current_citizen
 from mychangsha.resolvers.notifications import unread_count
 from mychangsha.resolvers.tourism import CrowdReadingByAttractionIdLoader
 from mychangsha.storage.applications import ApplicationRecord

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from strawberry.dataloader import DataLoader
 
@@ -29,6 +27,7 @@ from mychangsha.errors import NotFound, RateLimited, Unauthenticated
 from mychangsha.i18n import msg
 from mychangsha.integrations.realname.client import RealNameResult
 from mychangsha.integrations.wechat.client import WechatCodeRejected
+from mychangsha.platform.clock import today_in_changsha
 from mychangsha.services import Services
 from mychangsha.storage.citizens import (
     MAX_FAMILY_MEMBERS,
@@ -39,16 +38,10 @@ from mychangsha.storage.citizens import (
     IdNumberTaken,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 REAL_NAME_PER_CITIZEN = Limit("realname.citizen", max_hits=5, window_seconds=86_400)
 RELATIONS = ("CHILD", "PARENT", "SPOUSE", "GRANDPARENT", "GRANDCHILD", "SIBLING", "OTHER")
 # Chinese names, including minority names with the middle dot, or Latin names with spaces.
 _NAME = re.compile(r"^[\u3400-\u9fff\u00b7\u30fb·]{2,20}$|^[A-Za-z][A-Za-z .'-]{1,49}$")
-
-
-def today_in_changsha() -> date:
-    """Ages and minority are decided on the local calendar day."""
-    return datetime.now(SHANGHAI).date()
 
 
 # --- outcomes ---------------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from strawberry import relay
 from mychangsha.auth.permissions import ensure_may_act_for, may_act_for
 from mychangsha.context import Context
 from mychangsha.errors import BadUserInput, Forbidden, NotFound
+from mychangsha.platform.clock import today_in_changsha
 from mychangsha.resolvers.identity import (
     FamilyByOwnerIdLoader,
     FamilyMemberByIdLoader,
     current_citizen,
-    today_in_changsha,
 )
 from mychangsha.storage.citizens import CitizenRecord
 

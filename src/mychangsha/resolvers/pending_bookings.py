@@ -13,11 +13,12 @@ either way, so `myAppointments` and the home screen show the outcome.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from mychangsha.cache.responses import forget_private_answers
 from mychangsha.integrations.errors import UpstreamError
 from mychangsha.integrations.hospital.client import SlotFull
+from mychangsha.platform.clock import utc_now
 from mychangsha.resolvers.appointments import hospital_booking_key
 from mychangsha.resolvers.hospitals import hospital_client
 from mychangsha.services import Services
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 async def finish_pending_bookings(services: Services, *, now: datetime | None = None) -> int:
     """Finish every booking pending for longer than the grace period; how many were."""
     grace = timedelta(seconds=services.settings.booking_pending_grace_seconds)
-    cutoff = (now or datetime.now(UTC)) - grace
+    cutoff = (now or utc_now()) - grace
     finished = 0
     for booking in await services.bookings.pending_before(cutoff):
         try:

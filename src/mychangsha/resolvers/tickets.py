@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from strawberry import relay
 
@@ -36,11 +35,11 @@ from mychangsha.integrations.tourism.reservation_models import (
     VisitorAlreadyBooked,
     VisitorIdentity,
 )
+from mychangsha.platform.clock import CHANGSHA, today_in_changsha, utc_now
 from mychangsha.resolvers.idempotency import KEY_RULE, is_valid_key, upstream_key
 from mychangsha.resolvers.identity import (
     FamilyMemberByIdLoader,
     current_citizen,
-    today_in_changsha,
 )
 from mychangsha.resolvers.patients import NeedsVerification
 from mychangsha.resolvers.payment_orders import Charge, PaymentsOff, close_payment, start_payment
@@ -54,7 +53,6 @@ from mychangsha.storage.tickets import (
     new_order_id,
 )
 
-SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 BOOKING_DAYS_AHEAD: Final = 6  # today and the six days after it, as the platform publishes
 MAX_VISITORS: Final = 5  # per reservation, the platform's rule
 TOURISM: Final = "tourism"
@@ -129,7 +127,7 @@ def local_moment(day: date | str, at: time | str) -> datetime:
     """A local day and time of day as an aware datetime."""
     day = date.fromisoformat(day) if isinstance(day, str) else day
     at = time.fromisoformat(at) if isinstance(at, str) else at
-    return datetime.combine(day, at, tzinfo=SHANGHAI)
+    return datetime.combine(day, at, tzinfo=CHANGSHA)
 
 
 async def ticket_slots(services: Services, attraction_id: str, day: date) -> list[TicketSlot]:
@@ -277,7 +275,7 @@ def _order_of(
         status=TicketOrderStatus(reservation.status.value),
         pay_by=reservation.pay_by,
         paid_at=reservation.paid_at,
-        created_at=datetime.now(UTC),
+        created_at=utc_now(),
     )
 
 
@@ -311,7 +309,7 @@ async def my_ticket_orders(
 
 async def expire_overdue(services: Services, citizen_id: str) -> None:
     """Unpaid orders past their deadline: expired here, their payment closed, places freed."""
-    for order in await services.tickets.overdue(citizen_id, datetime.now(UTC)):
+    for order in await services.tickets.overdue(citizen_id, utc_now()):
         payment = await services.payments.open_order_for(ticket_subject(order.id))
         if payment is not None:
             await close_payment(services, payment)

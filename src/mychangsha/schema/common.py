@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from datetime import date
+from typing import Self, TypeAlias
 
 import strawberry
 from strawberry import relay
@@ -10,6 +11,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from mychangsha.context import Context
 from mychangsha.geo import GeoPoint as DomainGeoPoint
+from mychangsha.platform.clock import changsha_days_ahead
 from mychangsha.resolvers.pagination import PageWindow
 
 Info: TypeAlias = StrawberryInfo[Context, None]
@@ -29,6 +31,19 @@ class GeoPointInput:
     def to_domain(self) -> DomainGeoPoint:
         """The domain point."""
         return DomainGeoPoint(lat=self.lat, lng=self.lng)
+
+
+@strawberry.type(description="Calendar days in Changsha (UTC+8), first and last included.")
+class DateWindow:
+    first: date
+    last: date
+    days: list[date] = strawberry.field(description="Every day from first to last, in order.")
+
+    @classmethod
+    def from_today(cls, days_ahead: int) -> Self:
+        """Today in Changsha and the days after it: what a booking window offers right now."""
+        days = changsha_days_ahead(days_ahead)
+        return cls(first=days[0], last=days[-1], days=days)
 
 
 def page_info(page: PageWindow, cursors: list[str], *, has_next: bool) -> relay.PageInfo:

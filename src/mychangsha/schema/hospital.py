@@ -11,13 +11,13 @@ import strawberry
 from strawberry import relay
 
 from mychangsha.integrations.hospital import models
+from mychangsha.platform.clock import today_in_changsha
 from mychangsha.resolvers import appointments as booking
 from mychangsha.resolvers import hospitals as resolvers
 from mychangsha.resolvers.hospital_ids import HospitalRef, ref
-from mychangsha.resolvers.identity import today_in_changsha
 from mychangsha.resolvers.pagination import window
 from mychangsha.resolvers.patients import NeedsVerification
-from mychangsha.schema.common import GeoPoint, GeoPointInput, Info, page_info
+from mychangsha.schema.common import DateWindow, GeoPoint, GeoPointInput, Info, page_info
 from mychangsha.schema.identity import InvalidInput, UserError, VerificationRequired
 from mychangsha.schema.localized import label_of
 from mychangsha.schema.mutation_limits import mutation
@@ -186,6 +186,13 @@ class Hospital(relay.Node):
             if hospital.location is None
             else GeoPoint(lat=hospital.location.lat, lng=hospital.location.lng),
         )
+
+    @strawberry.field(
+        description="The days its doctors' `slots(date:)` answers for: today in Changsha and "
+        "the days after it that the hospital publishes. Other dates are BAD_USER_INPUT."
+    )
+    def booking_window(self) -> DateWindow:
+        return DateWindow.from_today(resolvers.BOOKING_HORIZON_DAYS)
 
     @strawberry.field
     async def departments(self, info: Info) -> list[Department]:

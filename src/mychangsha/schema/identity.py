@@ -16,6 +16,7 @@ from mychangsha.auth.idcard import mask_id_number, mask_phone, parse_id_number
 from mychangsha.auth.permissions import IsAuthenticated, MinVerificationLevel, may_act_for
 from mychangsha.errors import BadUserInput, Forbidden
 from mychangsha.i18n import msg
+from mychangsha.platform.clock import today_in_changsha
 from mychangsha.resolvers import identity as resolvers
 from mychangsha.schema.common import Info
 from mychangsha.schema.localized import label_of, localized_message
@@ -130,7 +131,7 @@ class FamilyMember(relay.Node):
     @classmethod
     def from_domain(cls, member: FamilyMemberRecord, owner: CitizenRecord | None) -> Self:
         """The graph's view of a family member, as their owner sees it."""
-        today = resolvers.today_in_changsha()
+        today = today_in_changsha()
         parsed = parse_id_number(member.id_number, today=today)
         return cls(
             id=member.id,
@@ -149,11 +150,11 @@ class FamilyMember(relay.Node):
         owner = await resolvers.current_citizen(info.context)
         if not self.may_act_for or owner.id != self._record.owner_id:
             raise Forbidden("Only a guardian, or someone this adult consented to, may see this.")
-        parsed = parse_id_number(self._record.id_number, today=resolvers.today_in_changsha())
+        parsed = parse_id_number(self._record.id_number, today=today_in_changsha())
         return PersonDetails(
             birth_date=parsed.birth_date,
             sex=Sex(parsed.sex),
-            age=parsed.age_on(resolvers.today_in_changsha()),
+            age=parsed.age_on(today_in_changsha()),
         )
 
     @classmethod

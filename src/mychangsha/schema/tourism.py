@@ -12,7 +12,7 @@ from strawberry import relay
 from mychangsha.integrations.tourism import models
 from mychangsha.resolvers import tickets
 from mychangsha.resolvers import tourism as resolvers
-from mychangsha.schema.common import GeoPoint, GeoPointInput, Info, page_info
+from mychangsha.schema.common import DateWindow, GeoPoint, GeoPointInput, Info, page_info
 from mychangsha.schema.localized import label_of
 from mychangsha.schema.ticket_slots import TicketSlot
 
@@ -110,6 +110,13 @@ class AttractionNode(relay.Node):
             self.id
         )
         return None if reading is None else reading.level
+
+    @strawberry.field(
+        description="The days `ticketSlots(date:)` answers for: today in Changsha and 6 days "
+        "on. A day the attraction is closed has no slots; other dates are BAD_USER_INPUT."
+    )
+    def booking_window(self) -> DateWindow:
+        return DateWindow.from_today(tickets.BOOKING_DAYS_AHEAD)
 
     @strawberry.field(
         description="Timed-entry slots on a day of the booking window (today and 6 days on); "

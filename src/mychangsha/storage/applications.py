@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.mongo import Document
 
 # Steps announced in the same instant (an official walking several at once) are ordered by
@@ -86,7 +87,7 @@ class ApplicationRepository:
         material_ids: Sequence[str],
     ) -> ApplicationRecord:
         """Record an application the platform accepted (idempotent by our id)."""
-        now = datetime.now(UTC)
+        now = utc_now()
         doc: Document = {
             "_id": application_id,
             "citizen_id": citizen_id,
@@ -163,7 +164,7 @@ class ApplicationRepository:
                     "status": status,
                     "status_at": at,
                     "status_rank": rank,
-                    "updated_at": datetime.now(UTC),
+                    "updated_at": utc_now(),
                 },
                 "$push": {"timeline": entry},
             },

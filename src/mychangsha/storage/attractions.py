@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, GEOSPHERE, DeleteMany, IndexModel, ReplaceOne
@@ -17,6 +17,7 @@ from mychangsha.integrations.tourism.models import (
     OpeningHours,
     TicketType,
 )
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.catalogue_find import find_page
 from mychangsha.storage.mongo import Document
 from mychangsha.storage.search_terms import index_terms, query_terms, rank
@@ -141,7 +142,7 @@ class AttractionRepository:
         """Make the mirror equal the platform's catalogue; an empty feed never wipes it."""
         if not attractions:
             return MirrorSync(upserted=0, removed=0)
-        now = datetime.now(UTC)
+        now = utc_now()
         ids = [a.id for a in attractions]
         ops: list[Any] = [
             ReplaceOne({"_id": a.id}, _to_document(a, now), upsert=True) for a in attractions

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.mongo import Document
 
 
@@ -56,7 +57,7 @@ class AuditLog:
         request_id: str | None,
     ) -> None:
         """Record one access per (subject type, subject id, owner id), before data is returned."""
-        now = datetime.now(UTC)
+        now = utc_now()
         docs = [
             {
                 "_id": ObjectId(),  # increasing: orders entries of one millisecond

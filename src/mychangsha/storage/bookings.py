@@ -7,8 +7,10 @@ idempotency key so a retried booking finds its first attempt. A booking is recor
 (citizen, idempotency key), so concurrent retries share one record.
 
 One patient may hold one appointment per doctor and day. That rule is a guard document keyed
-by (patient, doctor, day), inserted before the hospital is asked: of two racing bookings only
-one can insert it. Failing or cancelling a booking removes its guard.
+by (patient, hospital, doctor, day), inserted before the hospital is asked: of two racing
+bookings only one can insert it. Doctor and slot ids are each hospital's own, so the hospital
+code is part of every key built from them: two hospitals may both have a `role-respiratory-2`.
+Failing or cancelling a booking removes its guard.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.mongo import Document
 
 
@@ -58,6 +61,11 @@ class SameDayConflict(Exception):
 
 class KeyReused(Exception):
     """The idempotency key was used before for a different booking."""
+
+
+def same_day_guard_id(patient_id: str, hospital_code: str, doctor_id: str, day: date) -> str:
+    """The key of the one-doctor-a-day rule; the doctor's id is only unique within its hospital."""
+    return f"{patient_id}:{hospital_code}:{doctor_id}:{day.isoformat()}"
 
 
 class BookingRepository:
@@ -103,10 +111,14 @@ class BookingRepository:
         existing = await self._bookings.find_one({"_id": booking_id})
         if existing is not None:
             earlier = _booking(existing)
-            if (earlier.slot_id, earlier.patient_id) != (slot_id, patient_id):
+            if (earlier.hospital_code, earlier.slot_id, earlier.patient_id) != (
+                hospital_code,
+                slot_id,
+                patient_id,
+            ):
                 raise KeyReused
             return earlier
-        guard_id = f"{patient_id}:{doctor_id}:{day.isoformat()}"
+        guard_id = same_day_guard_id(patient_id, hospital_code, doctor_id, day)
         try:
             await self._guards.insert_one({"_id": guard_id, "booking_id": booking_id})
         except DuplicateKeyError:
@@ -124,7 +136,7 @@ class BookingRepository:
             "day": day.isoformat(),
             "state": BookingState.PENDING.value,
             "appointment_id": None,
-            "created_at": datetime.now(UTC),
+            "created_at": utc_now(),
         }
         doc["_id"] = booking_id
         doc["guard_id"] = guard_id

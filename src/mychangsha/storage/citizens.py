@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from mychangsha.auth.crypto import FieldCipher
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.mongo import Document
 
 PHONE = "citizen.phone"
@@ -102,7 +103,7 @@ class CitizenRepository:
                             "phone_enc": self._cipher.encrypt(phone, purpose=PHONE),
                             "verification_level": 1,
                             "family_count": 0,
-                            "created_at": datetime.now(UTC),
+                            "created_at": utc_now(),
                         }
                     },
                     upsert=True,
@@ -145,7 +146,7 @@ class CitizenRepository:
                         "id_number_enc": self._cipher.encrypt(id_number, purpose=ID_NUMBER),
                         "id_number_hash": self.id_number_hash(id_number),
                         "verification_level": 2,
-                        "verified_at": datetime.now(UTC),
+                        "verified_at": utc_now(),
                     }
                 },
                 return_document=ReturnDocument.AFTER,
@@ -186,7 +187,7 @@ class CitizenRepository:
             "relation": relation,
             "birth_date": datetime(birth_date.year, birth_date.month, birth_date.day, tzinfo=UTC),
             "consent_granted_by": None,
-            "created_at": datetime.now(UTC),
+            "created_at": utc_now(),
         }
         try:
             await self._family.insert_one(doc)

@@ -8,7 +8,7 @@ ordinary indexes, the same on SecantusDB and MongoDB.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne
@@ -16,6 +16,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from mychangsha.integrations.tourism.models import Event, EventCategory, GeoPoint, Venue
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.attractions import MirrorSync
 from mychangsha.storage.mongo import Document
 
@@ -91,7 +92,7 @@ class EventRepository:
         """Make the mirror equal the platform's calendar; an empty feed never wipes it."""
         if not events:
             return MirrorSync(upserted=0, removed=0)
-        now = datetime.now(UTC)
+        now = utc_now()
         ops: list[Any] = [
             ReplaceOne({"_id": e.id}, _to_document(e, now), upsert=True) for e in events
         ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from pymongo import ASCENDING, DeleteMany, IndexModel, ReplaceOne
@@ -33,6 +33,7 @@ from mychangsha.integrations.government.models import (
     Material,
     ServiceRef,
 )
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.mongo import Document
 from mychangsha.storage.search_terms import index_terms, normalize, query_terms, rank
 
@@ -387,7 +388,7 @@ class GovServiceRepository:
         An empty feed is a fault, not a city that closed every service: that collection stays
         as it was. What disappeared from a non-empty list is removed.
         """
-        now = datetime.now(UTC)
+        now = utc_now()
         lookups = _Lookups(
             event_ids={e.name: e.id for e in life_events} or await self._stored_event_ids(),
             departments={d.name: d for d in departments} or await self._stored_departments(),

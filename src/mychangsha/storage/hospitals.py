@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, GEOSPHERE, DeleteMany, IndexModel, ReplaceOne
@@ -31,6 +31,7 @@ from mychangsha.integrations.hospital.models import (
     HospitalCatalogue,
     HospitalEndpoint,
 )
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.catalogue_find import find_page
 from mychangsha.storage.mongo import Document
 from mychangsha.storage.search_terms import index_terms, normalize, query_terms, rank
@@ -276,7 +277,7 @@ class HospitalRepository:
         clinic: that part of the mirror stays as it was. What disappeared from a non-empty
         list is removed.
         """
-        now = datetime.now(UTC)
+        now = utc_now()
         departments = catalogue.departments
         removed_departments = await self._replace(
             self._departments,

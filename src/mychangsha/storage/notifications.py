@@ -12,13 +12,14 @@ import enum
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.mongo import Document
 
 
@@ -79,7 +80,7 @@ class NotificationRepository:
         self, new: NewNotification, *, now: datetime | None = None
     ) -> Notification | None:
         """Store a notification; None when its event was told before (by anyone)."""
-        created_at = _millis(now or datetime.now(UTC))
+        created_at = _millis(now or utc_now())
         doc: Document = {
             "_id": uuid.uuid4().hex,
             "citizen_id": new.citizen_id,
@@ -129,7 +130,7 @@ class NotificationRepository:
         """
         await self._notifications.update_many(
             {"_id": {"$in": list(ids)}, "citizen_id": citizen_id, "read_at": None},
-            {"$set": {"read_at": _millis(now or datetime.now(UTC))}},
+            {"$set": {"read_at": _millis(now or utc_now())}},
         )
         found = await self.owned(citizen_id, ids)
         return [found[i] for i in dict.fromkeys(ids) if i in found]

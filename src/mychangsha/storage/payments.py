@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
@@ -21,6 +21,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.mongo import Document
 
 
@@ -101,7 +102,7 @@ class PaymentRepository:
     ) -> tuple[PaymentOrder, bool]:
         """The item's open order, created if there is none; whether this call created it."""
         doc: Document = {
-            "_id": f"MC{datetime.now(UTC):%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}",
+            "_id": f"MC{utc_now():%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}",
             "citizen_id": citizen_id,
             **_subject_filter(subject),
             "open_item": subject.key,
@@ -114,7 +115,7 @@ class PaymentRepository:
             "transaction_id": None,
             "paid_at": None,
             "fulfilled": False,
-            "created_at": datetime.now(UTC),
+            "created_at": utc_now(),
         }
         try:
             await self._orders.insert_one(doc)

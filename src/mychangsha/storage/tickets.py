@@ -12,7 +12,7 @@ import enum
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -20,6 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from mychangsha.platform.clock import utc_now
 from mychangsha.storage.mongo import Document
 
 
@@ -180,7 +181,7 @@ class TicketOrderRepository:
 
 def new_order_id() -> str:
     """Our id of a ticket order: sortable by time, unguessable."""
-    return f"TO{datetime.now(UTC):%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
+    return f"TO{utc_now():%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
 
 
 def _document(order: TicketOrder) -> Document:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from mychangsha.integrations.hospital.models import Bill, BillStatus
+from mychangsha.platform.clock import changsha_day, utc_now
 from mychangsha.resolvers.hospital_ids import HospitalRef
 from mychangsha.resolvers.hospitals import hospital_client
 from mychangsha.resolvers.notifications import notify
@@ -27,7 +27,6 @@ from mychangsha.storage.tickets import TicketOrder
 
 log = logging.getLogger(__name__)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Bills of visits booked longer ago than this are not chased any more.
 BILL_LOOKBACK = timedelta(days=30)
 
@@ -35,7 +34,7 @@ ReminderJob = Callable[[Services], Awaitable[int]]
 
 
 def _today(now: datetime | None) -> date:
-    return (now or datetime.now(UTC)).astimezone(SHANGHAI).date()
+    return changsha_day(now or utc_now())
 
 
 def _yuan(fen: int) -> str:
@@ -97,7 +96,7 @@ async def notify_unpaid_bills(services: Services, *, now: datetime | None = None
     One search per hospital for all its recent patients; a hospital that does not answer is
     skipped until the next run.
     """
-    since = (now or datetime.now(UTC)) - BILL_LOOKBACK
+    since = (now or utc_now()) - BILL_LOOKBACK
     owners: dict[str, dict[str, str]] = {}  # hospital → patient → the citizen who booked
     for booking in await services.bookings.booked_since(since):
         owners.setdefault(booking.hospital_code, {})[booking.patient_id] = booking.citizen_id

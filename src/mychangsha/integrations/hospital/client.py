@@ -44,6 +44,7 @@ from mychangsha.integrations.errors import UpstreamNotFound, UpstreamRejected, U
 from mychangsha.integrations.hospital import fhir
 from mychangsha.integrations.hospital.fhir import FhirMappingError
 from mychangsha.integrations.hospital.models import (
+    HOSPITAL_CODE_PATTERN,
     Appointment,
     AppointmentStatus,
     Bill,
@@ -57,6 +58,7 @@ from mychangsha.integrations.hospital.models import (
     Slot,
 )
 from mychangsha.integrations.http import Params, UpstreamClient
+from mychangsha.platform.clock import CHANGSHA
 from mychangsha.settings import Settings
 
 __all__ = [
@@ -223,7 +225,7 @@ class HospitalClient:
         if not schedule_ids:
             return []
         params = self._slot_search(schedule_ids, day)
-        lower = datetime.combine(day, time(), fhir.SHANGHAI)
+        lower = datetime.combine(day, time(), CHANGSHA)
         upper = lower + timedelta(days=1)
         bundles = await self._all(
             "Slot",
@@ -533,12 +535,12 @@ def _with_page_size(params: Params) -> list[tuple[str, str | int]]:
 
 
 def _report_time(report: Report) -> tuple[datetime, str]:
-    moment = report.issued or report.effective or datetime.min.replace(tzinfo=fhir.SHANGHAI)
+    moment = report.issued or report.effective or datetime.min.replace(tzinfo=CHANGSHA)
     return moment, report.id
 
 
 def _bill_time(bill: Bill) -> tuple[datetime, str]:
-    return bill.issued or datetime.min.replace(tzinfo=fhir.SHANGHAI), bill.id
+    return bill.issued or datetime.min.replace(tzinfo=CHANGSHA), bill.id
 
 
 # --- the registry -------------------------------------------------------------------------------
@@ -549,7 +551,7 @@ class _DirectoryEntry(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
-    code: str = Field(min_length=1)
+    code: str = Field(pattern=HOSPITAL_CODE_PATTERN)
     name: str
     fhir_base_url: str = Field(alias="fhirBaseUrl", min_length=1)
 
@@ -583,7 +585,7 @@ class HospitalClients:
         try:
             entries = _DIRECTORY.validate_python(body)
         except ValidationError as exc:
-            raise UpstreamUnavailable("hospital-directory", f"invalid directory: {exc}") from exc
+            raise UpstreamUnavailable("hospitals-directory", f"invalid directory: {exc}") from exc
         return [HospitalEndpoint(e.code, e.name, urljoin(url, e.fhir_base_url)) for e in entries]
 
     def register(self, endpoint: HospitalEndpoint) -> HospitalClient:
@@ -626,6 +628,6 @@ class HospitalClients:
             link = urlsplit(self._settings.hospital_directory_url)
             origin = f"{link.scheme}://{link.netloc}"
             self._directory = UpstreamClient(
-                self._settings.upstream("hospital-directory", origin), self._redis
+                self._settings.upstream("hospitals-directory", origin), self._redis
             )
         return self._directory

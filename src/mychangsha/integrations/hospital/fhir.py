@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -63,6 +63,7 @@ from mychangsha.integrations.hospital.models import (
     Slot,
     SlotStatus,
 )
+from mychangsha.platform.clock import CHANGSHA
 
 __all__ = [
     "BOOKING_SYSTEM",
@@ -73,7 +74,6 @@ __all__ = [
     "FHIR_JSON",
     "HOSPITAL_SYSTEM",
     "PATIENT_SYSTEM",
-    "SHANGHAI",
     "FhirMappingError",
     "appointment_from",
     "appointment_request",
@@ -114,8 +114,6 @@ EXT_CAPACITY = _EXT + "slot-capacity"
 EXT_BOOKED = _EXT + "slot-booked"
 EXT_QUEUE_NUMBER = _EXT + "queue-number"
 CURRENCY = "CNY"
-# China has had no daylight saving since 1991: a fixed offset is exact and needs no tzdata.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 R = TypeVar("R", bound=Resource)
 
@@ -293,10 +291,10 @@ def fhir_instant(value: object, what: str) -> datetime:
             raise FhirMappingError(f"{what} has no time zone")
         return value
     if isinstance(value, date):
-        return datetime.combine(value, time(), SHANGHAI)
+        return datetime.combine(value, time(), CHANGSHA)
     if isinstance(value, str) and (match := _PARTIAL_DATE.match(value)):
         year, month = int(match[1]), int(match[2] or 1)
-        return datetime(year, month, 1, tzinfo=SHANGHAI)
+        return datetime(year, month, 1, tzinfo=CHANGSHA)
     raise FhirMappingError(f"{what} is not a date or time: {value!r}")
 
 
@@ -344,7 +342,7 @@ def booking_condition(booking_key: str) -> str:
 
 def day_bounds(day: date) -> tuple[str, str]:
     """A Changsha calendar day as FHIR instants with an explicit +08:00 (start, next start)."""
-    start = datetime.combine(day, time(), SHANGHAI)
+    start = datetime.combine(day, time(), CHANGSHA)
     return start.isoformat(), (start + timedelta(days=1)).isoformat()
 
 

@@ -9,8 +9,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from mychangsha.geo import GeoPoint
+
+# A hospital's code names its upstream (`hospital-{code}`), prefixes every id of its resources
+# in the graph (`{code}/{fhir id}`) and keys its caches: lower-case letters, digits and dashes.
+HOSPITAL_CODE_PATTERN: Final = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,8 @@ import hashlib
 import logging
 import secrets
 import string
-import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
@@ -49,6 +48,7 @@ from mychangsha.integrations.payment.wire import (
     TransactionJson,
     WechatErrorJson,
 )
+from mychangsha.platform.clock import epoch_seconds, utc_now
 
 __all__ = [
     "PaymentClient",
@@ -193,7 +193,7 @@ class PaymentClient:
         """
         params = {
             "appId": self._app_id,
-            "timeStamp": str(int(time.time())),
+            "timeStamp": str(int(epoch_seconds())),
             "nonceStr": _nonce(),
             "package": f"prepay_id={prepay_id}",
             "signType": "RSA",
@@ -225,7 +225,7 @@ class PaymentClient:
     async def _fetch_platform_keys(self) -> dict[str, rsa.RSAPublicKey]:
         """`GET /v3/certificates`: the keys by serial that may sign notifications now."""
         listing = self._parse(CertificatesJson, await self._call("GET", "/v3/certificates"))
-        now = datetime.now(UTC)
+        now = utc_now()
         keys: dict[str, rsa.RSAPublicKey] = {}
         for entry in listing.data:
             key = serialization.load_pem_public_key(entry.public_key_pem.encode())
@@ -251,7 +251,7 @@ class PaymentClient:
 
     def _authorization(self, method: str, url: str, content: bytes) -> str:
         """WeChat's request signature over method, path and query, timestamp, nonce, body."""
-        timestamp, nonce = str(int(time.time())), _nonce()
+        timestamp, nonce = str(int(epoch_seconds())), _nonce()
         message = f"{method}\n{url}\n{timestamp}\n{nonce}\n".encode() + content + b"\n"
         return (
             f'{AUTH_SCHEME} mchid="{self._mch_id}",nonce_str="{nonce}",'

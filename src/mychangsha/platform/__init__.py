@@ -1,0 +1,1 @@
+"""Building blocks every layer may use: the clock ("today in Changsha"), nothing of a domain."""
