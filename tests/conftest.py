@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from mychangsha import embedded
 from tests import calendar_sweep
 from tests.support.graphs import extra_graph
 from tests.support.servers import free_port, serve_process
+
+_SIMS = ("tourism", "sms", "wechat", "realname", "hospital", "payment", "government")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -30,14 +33,25 @@ def calendar_clock(request: pytest.FixtureRequest) -> None:
     point = os.environ.get(calendar_sweep.POINT_ENV)
     if point is None:
         return
-    request.getfixturevalue("graph_url")  # the whole stack, started before the point
+    graph_url = request.getfixturevalue("graph_url")  # the whole stack, before the point
     offset_file = Path(os.environ[calendar_sweep.OFFSET_FILE_ENV])
     current = float(offset_file.read_text())
     real_now = datetime.now(UTC) - timedelta(seconds=current)
     calendar_sweep.write_offset(
         offset_file, (datetime.fromisoformat(point) - real_now).total_seconds()
     )
-    time.sleep(calendar_sweep.REREAD_SECONDS + 0.5)
+    # A process re-reads the offset once more than REREAD_SECONDS whole seconds have passed
+    # since its last read; uvicorn refreshes its Date header once a second.
+    time.sleep(2 * calendar_sweep.REREAD_SECONDS + 1.5)
+    # Every process must now live at the point: the graph, each simulator (their HTTP Date
+    # headers come from their own clocks) and this one.
+    at = datetime.fromisoformat(point)
+    servers = {"graph": graph_url}
+    servers |= {name: request.getfixturevalue(f"{name}_simulator").base_url for name in _SIMS}
+    for name, url in servers.items():
+        served = parsedate_to_datetime(httpx.get(f"{url}/healthz", timeout=10).headers["date"])
+        assert abs((served - at).total_seconds()) < 30, (name, served, at)
+    assert abs((datetime.now(UTC) - at).total_seconds()) < 30
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ Both run as separate child processes. SecantusDB is GPL-2.0, so it is only ever 
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
 import subprocess
 import sys
@@ -106,6 +107,20 @@ def _wait(check: Callable[[], None], child: ChildProcess, timeout: float) -> Non
     raise TimeoutError(f"{child.name} not ready after {timeout}s: {last_error}")
 
 
+def _real_clock_env() -> dict[str, str]:
+    """Our environment without a preloaded clock-mover: data stores keep the machine's time.
+
+    The calendar sweep moves the clock of the graph and the simulators with libfaketime,
+    which every child inherits through LD_PRELOAD; the storage engine's own threads stall
+    under it, and a real MongoDB or Redis would not share the graph's moved clock anyway.
+    """
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key != "LD_PRELOAD" and not key.startswith("FAKETIME")
+    }
+
+
 def mongo_uri(port: int) -> str:
     """The connection string of an embedded SecantusDB on a port."""
     return f"mongodb://127.0.0.1:{port}/?directConnection=true"
@@ -145,6 +160,7 @@ def start_mongo(
         ],
         port,
         log_path,
+        env=_real_clock_env(),
     )
     child.start()
 
@@ -179,6 +195,7 @@ def start_redis(
         ],
         port,
         log_path,
+        env=_real_clock_env(),
     )
     child.start()
 
