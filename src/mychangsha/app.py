@@ -167,6 +167,8 @@ def graphql_endpoint(schema: strawberry.Schema, settings: Settings) -> ASGIApp:
         ),
         admission=Admission(settings.max_concurrent_operations),
         graphql_path=GRAPHQL_PATH,
+        allowed_origins=settings.cors_origins,
+        allowed_origin_pattern=settings.cors_origin_pattern,
     )
 
 

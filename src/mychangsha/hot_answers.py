@@ -103,11 +103,7 @@ class HotAnswers:
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    *route.headers,
-                ],
+                "headers": [(b"content-length", str(len(body)).encode()), *route.headers],
             }
         )
         await send({"type": "http.response.body", "body": body})

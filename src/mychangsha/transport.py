@@ -14,6 +14,8 @@ operation.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import orjson
@@ -26,10 +28,12 @@ from graphql.error import GraphQLFormattedError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -62,6 +66,8 @@ CACHE_HEADER = "x-mychangsha-cache"
 CSRF_HEADERS = frozenset({"apollo-require-preflight", "x-mychangsha-csrf"})
 APPLICATION_JSON = "application/json"
 MULTIPART_FORM_DATA = "multipart/form-data"
+# Query-string parameters of a GraphQL GET request (a hash-only persisted query has no `query`).
+GRAPHQL_GET_PARAMETERS = ("query", "extensions", "operationName", "variables")
 MAX_VARIABLES_DEPTH = 32
 """Objects and lists in `variables`: far deeper than any input type of the schema nests, and
 far below what the JSON encoder (255) and Python's recursion limit allow."""
@@ -120,6 +126,25 @@ def _nests_deeper(value: object, limit: int) -> bool:
     return False
 
 
+def _check_request_shape(request: GraphQLRequestData) -> None:
+    """The GraphQL-over-HTTP spec's types for a request's members, refused with 400 otherwise.
+
+    `query` and `operationName` are strings, `variables` and `extensions` objects (each may be
+    absent or null). An object `operationName` would otherwise reach the cache key and fail
+    there as a 500.
+    """
+    checks = (
+        ("query", request.query, str),
+        ("operationName", request.operation_name, str),
+        ("variables", request.variables, dict),
+        ("extensions", request.extensions, dict),
+    )
+    for name, value, kind in checks:
+        if value is not None and not isinstance(value, kind):
+            expected = "a string" if kind is str else "an object"
+            raise CodedHTTPException(400, f"`{name}` must be {expected} or null", "BAD_USER_INPUT")
+
+
 def _error(message: str, code: str) -> dict[str, object]:
     return {"message": message, "extensions": {"code": code}}
 
@@ -167,10 +192,29 @@ class PersistedWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_subscribe(message)
 
 
+class TextFrameWebSocket(ASGIWebSocketAdapter):
+    """Sends every protocol message as a text frame.
+
+    graphql-transport-ws carries JSON in text frames: the reference client (npm graphql-ws),
+    and with it Apollo Client, urql, Relay, GraphiQL and WeChat's `wx.connectSocket`, drop a
+    socket that answers in binary frames. The view encodes with orjson to bytes (the fast path
+    for HTTP bodies); here the bytes, which are UTF-8 JSON, go out as text.
+    """
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        """One message, one text frame."""
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL[Context, None]):
     """strawberry's ASGI view with the spec's content negotiation, orjson and our context."""
 
     graphql_transport_ws_handler_class = PersistedWSHandler
+    websocket_adapter_class = TextFrameWebSocket
 
     def __init__(
         self,
@@ -182,6 +226,8 @@ class GraphQLView(GraphQL[Context, None]):
         hot: HotAnswers | None = None,
         admission: Admission | None = None,
         graphql_path: str = "/graphql",
+        allowed_origins: Sequence[str] = (),
+        allowed_origin_pattern: str | None = None,
     ) -> None:
         # The legacy graphql-ws protocol would bypass the trusted-documents check.
         protocols = (
@@ -194,12 +240,24 @@ class GraphQLView(GraphQL[Context, None]):
             graphql_ide="graphiql" if ide else None,
             multipart_uploads_enabled=True,
             subscription_protocols=protocols,
+            # Browser pages on these origins (the H5 pages) may open sockets, as they may
+            # make CORS requests; same-origin pages and non-browser clients always may.
+            allowed_origins=allowed_origins,
         )
         self._graphql_path = graphql_path
+        self._origin_pattern = (
+            None if allowed_origin_pattern is None else re.compile(allowed_origin_pattern)
+        )
         self.persisted = persisted
         self.caching = caching
         self.hot = hot if caching is not None else None
         self.admission = admission or Admission.unlimited()
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """A cross-origin socket from the same origins CORS lets call (list, then pattern)."""
+        if super().is_websocket_origin_allowed(request, origin):
+            return True
+        return self._origin_pattern is not None and bool(self._origin_pattern.fullmatch(origin))
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         """The request's context over the process-wide services."""
@@ -238,6 +296,21 @@ class GraphQLView(GraphQL[Context, None]):
         ):
             raise ConnectionRejectionError({"reason": "invalid access token"})
         return cast(UnsetType, UNSET)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """The IDE only for a page load: a GET preferring HTML and carrying no GraphQL request.
+
+        A hash-only persisted GET has no `query` but is a request all the same, and curl or an
+        HTTP library sends `Accept: */*`: both get the answer, never the IDE's HTML.
+        """
+        if request.method != "GET" or any(
+            name in request.query_params for name in GRAPHQL_GET_PARAMETERS
+        ):
+            return False
+        q = _quality(request.headers.get("accept", ""))
+        return q.get("text/html", 0.0) > max(
+            q.get(APPLICATION_JSON, 0.0), q.get(GRAPHQL_RESPONSE_JSON, 0.0)
+        )
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """The IDE from locally served assets: it must work without internet."""
@@ -280,6 +353,8 @@ class GraphQLView(GraphQL[Context, None]):
                     "BAD_USER_INPUT",
                 )
         parsed = await super().parse_http_body(request)
+        if isinstance(parsed, GraphQLRequestData):
+            _check_request_shape(parsed)
         if isinstance(parsed, GraphQLRequestData) and _nests_deeper(
             parsed.variables, MAX_VARIABLES_DEPTH
         ):
@@ -378,7 +453,9 @@ class GraphQLView(GraphQL[Context, None]):
             async with self.admission.turn():
                 response = await self.run(request)
         except CachedAnswer as hit:
-            response = Response(hit.body, media_type=APPLICATION_JSON)
+            # Only clean answers are stored, and their body is the same under either media
+            # type: the negotiated one is named here, per request.
+            response = Response(hit.body, media_type=f"{media_type}; charset=utf-8")
             response.headers[CACHE_HEADER] = "hit"
             _cache_headers(request, response, hit.decision.policy)
             self._teach_hot_lane(request, hit.decision)
@@ -412,9 +489,19 @@ class GraphQLView(GraphQL[Context, None]):
             response.headers["cache-control"] = "no-store"
 
     def _teach_hot_lane(self, request: Request, decision: CacheDecision) -> None:
-        """A public GET answer in the cache: the next identical GET may take the hot lane."""
+        """A public GET answer in the cache: the next identical GET may take the hot lane.
+
+        The lane keys its routes by Accept too, so the content type learnt here is the one
+        this Accept negotiates.
+        """
         if self.hot is not None and request.method == "GET":
-            headers = {CACHE_HEADER: "hit", **_get_cache_headers(decision.policy)}
+            negotiated = wants_graphql_response_json(request.headers.get("accept"))
+            media_type = GRAPHQL_RESPONSE_JSON if negotiated else APPLICATION_JSON
+            headers = {
+                "content-type": f"{media_type}; charset=utf-8",
+                CACHE_HEADER: "hit",
+                **_get_cache_headers(decision.policy),
+            }
             self.hot.learn(request.scope, decision, list(headers.items()))
 
     @staticmethod

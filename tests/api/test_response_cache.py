@@ -84,7 +84,11 @@ def test_a_repeated_public_get_is_answered_from_memory(graph_url: str) -> None:
     third = _get(graph_url, NEARBY, variables)
     assert _hot_answers(graph_url) == served + 1
     assert third.content == first.content
-    assert third.headers["content-type"] == "application/json"
+    assert (
+        third.headers["content-type"]
+        == first.headers["content-type"]
+        == ("application/json; charset=utf-8")
+    )
     assert third.headers["x-mychangsha-cache"] == "hit"
     assert_cache_control(third.headers["cache-control"], "public", 300)
     assert third.headers["vary"] == "Accept, Accept-Language, Origin"  # Origin: CORS
