@@ -67,11 +67,13 @@ def _new_year(now: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class Point:
-    """A moment of the calendar the date-sensitive tests must pass at."""
+    """A moment of the calendar the date-sensitive tests must pass at, on a machine in a zone."""
 
     name: str
     why: str
     at: Callable[[datetime], datetime]
+    machine_zone: str = "UTC"
+    """The TZ every process runs with: nothing may depend on the machine's own zone."""
 
 
 # Weekdays at different hours, so booking cut-offs (18:00 the day before), opening days and
@@ -86,20 +88,31 @@ _WEEKDAYS = (
     ("sunday", 6, 20, 0, "tomorrow is a closing day"),
 )
 
+# Machines in other zones than the servers' usual UTC: Changsha's own, one far behind it, and
+# one past the date line (UTC+14), so a day computed from the machine's zone shows.
+_MACHINE_ZONES = ("UTC", "America/Los_Angeles", "Asia/Shanghai", "Pacific/Kiritimati")
+
 POINTS: tuple[Point, ...] = (
     *(
-        Point(name, why, lambda now, w=w, h=h, m=m: _next_weekday_at(now, w, h, m))
+        Point(
+            name,
+            why,
+            lambda now, w=w, h=h, m=m: _next_weekday_at(now, w, h, m),
+            _MACHINE_ZONES[w % len(_MACHINE_ZONES)],
+        )
         for name, w, h, m, why in _WEEKDAYS
     ),
     Point(
         "changsha-midnight",
         "23:59:30 in Changsha (15:59:30 UTC): the day turns during the run",
         lambda now: _next_at(now, CHANGSHA, 23, 59, 30),
+        "America/Los_Angeles",
     ),
     Point(
         "changsha-after-midnight",
         "00:00:30 in Changsha: a new day, while UTC still has yesterday's date",
         lambda now: _next_at(now, CHANGSHA, 0, 0, 30),
+        "Pacific/Kiritimati",
     ),
     Point(
         "utc-midnight",
@@ -151,11 +164,13 @@ def run_point(point: Point, pytest_args: Sequence[str]) -> int:
             "FAKETIME_CACHE_DURATION": str(REREAD_SECONDS),
             "FAKETIME_DONT_FAKE_MONOTONIC": "1",
             POINT_ENV: at.isoformat(),
+            "TZ": point.machine_zone,
         }
         local = at.astimezone(CHANGSHA)
         print(
             f"\n=== calendar point {point.name}: {local:%A %Y-%m-%d %H:%M:%S} in Changsha "
-            f"({at.astimezone(UTC):%H:%M:%S} UTC) — {point.why}",
+            f"({at.astimezone(UTC):%H:%M:%S} UTC) on a machine in {point.machine_zone} — "
+            f"{point.why}",
             flush=True,
         )
         argv = [sys.executable, "-m", "pytest", "-m", "calendar", "-p", "no:cacheprovider"]
@@ -178,9 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.list:
         now = datetime.now(UTC)
         for point in chosen:
+            local = point.at(now).astimezone(CHANGSHA)
             print(
-                f"{point.name:26} {point.at(now).astimezone(CHANGSHA):%a %Y-%m-%d %H:%M:%S}"
-                f" +08:00  {point.why}"
+                f"{point.name:24} {local:%a %Y-%m-%d %H:%M:%S} +08:00  "
+                f"TZ={point.machine_zone:20} {point.why}"
             )
         return 0
     failed = [p.name for p in chosen if run_point(p, args.pytest_args) != 0]

@@ -10,9 +10,13 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.api.ticket_journey import MUSEUM, attraction_id, open_day, reserve, slot_at
 from tests.support.cache_control import assert_cache_control
+
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
 
 NEARBY = """query Nearby($near: GeoPointInput!) {
   attractions(near: $near, first: 3) { edges { node { id name district } } } }"""

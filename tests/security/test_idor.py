@@ -24,6 +24,9 @@ from tests.api.test_government import _bundle, _good_files, _submit
 from tests.api.ticket_journey import MUSEUM, add_child, open_day, reserve, slots
 from tests.conftest import GraphClient, SimulatorAdmin
 
+# Date-sensitive: also run with every process's clock moved (tests/calendar_sweep.py).
+pytestmark = pytest.mark.calendar
+
 PUBLIC_CATALOGUE = frozenset(
     {"Hospital", "Department", "Doctor", "Slot", "GovService", "GovBundle", "Attraction", "Event"}
 )
