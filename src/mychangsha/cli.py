@@ -226,7 +226,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int)
     serve.add_argument(
         "--subgraph",
-        choices=["identity", "hospital", "government", "tourism"],
+        choices=["identity", "hospital", "government", "tourism", "home"],
         help="serve one domain as an Apollo Federation v2 subgraph (env SUBGRAPH)",
     )
     serve.set_defaults(run=_serve)

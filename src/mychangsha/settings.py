@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         description="Trace operations, resolvers and upstream calls with OpenTelemetry (needs "
         "the `otel` extra; exporter set by the standard OTEL_* variables).",
     )
-    subgraph: Literal["identity", "hospital", "government", "tourism"] | None = Field(
+    subgraph: Literal["identity", "hospital", "government", "tourism", "home"] | None = Field(
         default=None,
         description="Serve one domain as an Apollo Federation v2 subgraph instead of the graph.",
     )

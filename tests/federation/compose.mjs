@@ -1,6 +1,7 @@
 // Composes subgraph SDLs into a supergraph with @theguild/federation-composition.
-// stdin: JSON [{name, url, typeDefs}]; stdout: the supergraph SDL; exit 1 with the
-// composition errors on stderr when the subgraphs do not compose.
+// stdin: JSON [{name, url, typeDefs}]; stdout: the supergraph SDL, or with `--public` the
+// API schema clients see; exit 1 with the composition errors on stderr when the subgraphs
+// do not compose.
 import { readFileSync } from "node:fs";
 import { parse } from "graphql";
 import { composeServices } from "@theguild/federation-composition";
@@ -17,4 +18,4 @@ if (result.errors && result.errors.length > 0) {
   }
   process.exit(1);
 }
-process.stdout.write(result.supergraphSdl);
+process.stdout.write(process.argv.includes("--public") ? result.publicSdl : result.supergraphSdl);

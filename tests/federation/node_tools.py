@@ -77,11 +77,14 @@ def ensure_tools() -> Path:
     return TOOLS_DIR
 
 
-def compose(tools: Path, services: list[dict[str, str]]) -> str:
-    """The supergraph SDL of subgraphs given as `{name, url, typeDefs}`; AssertionError if not."""
+def compose(tools: Path, services: list[dict[str, str]], *, public: bool = False) -> str:
+    """The supergraph SDL of subgraphs given as `{name, url, typeDefs}`; AssertionError if not.
+
+    `public` answers the API schema a client of the gateway sees instead.
+    """
     node = shutil.which("node") or "node"
     done = subprocess.run(
-        [node, COMPOSE_SCRIPT],
+        [node, COMPOSE_SCRIPT, *(["--public"] if public else [])],
         cwd=tools,
         input=json.dumps(services),
         capture_output=True,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import warnings
+from typing import get_args
 
 import pytest
 from graphql import ObjectTypeDefinitionNode, parse
@@ -95,3 +98,16 @@ def test_a_type_several_subgraphs_define_is_shareable_or_an_entity() -> None:
 @pytest.mark.parametrize("name", SUBGRAPH_NAMES)
 def test_settings_accept_every_subgraph(name: SubgraphName) -> None:
     assert Settings(subgraph=name).subgraph == name
+
+
+def test_the_subgraph_names_agree_everywhere() -> None:
+    """Settings and the CLI offer exactly the subgraphs the schema defines."""
+    offered = get_args(get_args(Settings.model_fields["subgraph"].annotation)[0])
+    assert set(offered) == set(SUBGRAPH_NAMES)
+    help_text = subprocess.run(
+        [sys.executable, "-m", "mychangsha", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert all(name in help_text for name in SUBGRAPH_NAMES)

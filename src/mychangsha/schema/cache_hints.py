@@ -43,6 +43,7 @@ HINTS: Final[dict[str, CacheHint]] = {
     # hospitals: the directory is stable, places move with every booking
     "Query.hospitals": _public(300, HOSPITALS),
     "Query.hospital": _public(300, HOSPITALS),
+    "Query.doctor": _public(300, HOSPITALS),
     "Doctor.slots": _public(5, DOCTOR_SLOTS),
     # government services: the catalogue changes a few times a day at most
     "Query.lifeEvents": _public(3600, GOV_CATALOGUE),

@@ -411,6 +411,16 @@ class HospitalQuery:
         return None if found is None else Hospital.from_domain(found)
 
     @strawberry.field(
+        description="One doctor by its global ID; null if there is none. The same as "
+        "`node(id:)` for a Doctor, in a form a federation gateway can route."
+    )
+    async def doctor(self, info: Info, id: relay.GlobalID) -> Doctor | None:
+        if id.type_name != "Doctor":
+            return None
+        [found] = await Doctor.resolve_nodes(info=info, node_ids=[id.node_id])
+        return found
+
+    @strawberry.field(
         description="Your and your family's appointments across every hospital (level 2). "
         "A hospital that is down costs its own entries, never the list."
     )

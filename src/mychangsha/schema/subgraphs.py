@@ -9,8 +9,15 @@ plain `strawberry.Schema` warns about federation directives and would print them
 monolith's SDL. The view is a copy of the type's strawberry definition that the subgraph
 schema is built from; the shared definition is put back as soon as the schema exists.
 
+The `home` subgraph serves what spans the domains: the home screen, the global search and
+the notifications inbox. The other domains' objects it returns (a bill to pay, a search hit)
+are entity stubs there, `@key(fields: "id", resolvable: false)` with the id alone; their
+owners declare the same key, so the gateway fetches every other field from the subgraph that
+owns it (`_entities`, which finds a Relay node the way `node(id:)` does).
+
 `node(id:)` stays a monolith feature: a gateway cannot route an opaque global ID to the
-subgraph that owns its type, so no subgraph serves it.
+subgraph that owns its type, so no subgraph serves it; the app's operations use the typed
+root fields (`hospital(id:)`, `doctor(id:)`, …) instead.
 """
 
 from __future__ import annotations
@@ -32,16 +39,22 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
 
-from mychangsha.schema.common import GeoPoint
+from mychangsha.schema.common import DateWindow, GeoPoint
 from mychangsha.schema.crowd import CrowdSubscription
 from mychangsha.schema.errors import GraphSchema
 from mychangsha.schema.events import EventsQuery
 from mychangsha.schema.government import (
+    Application,
+    GovBundle,
     GovernmentMutation,
     GovernmentQuery,
     GovernmentSubscription,
+    GovService,
 )
+from mychangsha.schema.home import HomeQuery
 from mychangsha.schema.hospital import (
+    Appointment,
+    Doctor,
     Hospital,
     HospitalMutation,
     HospitalQuery,
@@ -56,19 +69,26 @@ from mychangsha.schema.identity import (
 )
 from mychangsha.schema.limits import MAX_TOKENS, PRODUCTION_RULES, RULES
 from mychangsha.schema.medical import (
+    Bill,
     MedicalMutation,
     MedicalQuery,
     PaymentOrder,
     PaymentUnavailable,
 )
 from mychangsha.schema.nearby import HospitalNearby
-from mychangsha.schema.tickets import TicketMutation, TicketQuery
+from mychangsha.schema.notifications import (
+    NotificationMutation,
+    NotificationQuery,
+    NotificationSubscription,
+)
+from mychangsha.schema.search import SearchQuery
+from mychangsha.schema.tickets import TicketMutation, TicketOrder, TicketQuery
 from mychangsha.schema.tourism import AttractionNode, TourismQuery
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 """Pinned: @theguild/federation-composition (Hive) rejects the newer specs strawberry prints."""
 
-SubgraphName = Literal["identity", "hospital", "government", "tourism"]
+SubgraphName = Literal["identity", "hospital", "government", "tourism", "home"]
 SUBGRAPH_NAMES: tuple[SubgraphName, ...] = get_args(SubgraphName)
 
 DOCUMENT_CACHE_SIZE = 1024
@@ -82,6 +102,14 @@ class View:
     shareable: bool = False
     without: frozenset[str] = frozenset()
     """Python names of fields another subgraph contributes to this type."""
+    stub: bool = False
+    """Another subgraph's entity shown by its key alone, which only that subgraph resolves."""
+
+
+STUB = View(keys=("id",), stub=True)
+"""Another domain's entity in a subgraph that returns it but owns none of its fields."""
+ENTITY = View(keys=("id",))
+"""An entity of the subgraph that owns it, found by its global ID."""
 
 
 SHARED = View(shareable=True)
@@ -90,6 +118,7 @@ SHARED = View(shareable=True)
 SHARED_VALUE_TYPES: tuple[type, ...] = (
     relay.PageInfo,
     GeoPoint,
+    DateWindow,
     InvalidInput,
     VerificationRequired,
     PaymentOrder,
@@ -124,32 +153,70 @@ SUBGRAPHS: Mapping[SubgraphName, Subgraph] = {
         mutation=(HospitalMutation, MedicalMutation),
         subscription=(HospitalSubscription,),
         views=_views(
-            # nearbyAttractions is the tourism subgraph's (schema/nearby.py).
-            {Hospital: View(keys=("id",), without=frozenset({"nearby_attractions"}))}
+            {
+                # nearbyAttractions is the tourism subgraph's (schema/nearby.py).
+                Hospital: View(keys=("id",), without=frozenset({"nearby_attractions"})),
+                Doctor: ENTITY,
+                Appointment: ENTITY,
+                Bill: ENTITY,
+            }
         ),
     ),
     "government": Subgraph(
         query=(GovernmentQuery,),
         mutation=(GovernmentMutation,),
         subscription=(GovernmentSubscription,),
-        views=_views(),
+        views=_views({Application: ENTITY, GovService: ENTITY, GovBundle: ENTITY}),
     ),
     "tourism": Subgraph(
         query=(TourismQuery, TicketQuery, EventsQuery),
         mutation=(TicketMutation,),
         subscription=(CrowdSubscription,),
         types=(HospitalNearby,),
-        views=_views({AttractionNode: View(keys=("id",))}),
+        views=_views({AttractionNode: ENTITY, TicketOrder: ENTITY}),
+    ),
+    "home": Subgraph(
+        query=(HomeQuery, SearchQuery, NotificationQuery),
+        mutation=(NotificationMutation,),
+        subscription=(NotificationSubscription,),
+        views=_views(
+            dict.fromkeys(
+                (
+                    Bill,
+                    Appointment,
+                    Application,
+                    TicketOrder,
+                    AttractionNode,
+                    Hospital,
+                    Doctor,
+                    GovService,
+                    GovBundle,
+                ),
+                STUB,
+            )
+        ),
     ),
 }
 
 
 def _viewed(definition: StrawberryObjectDefinition, view: View) -> StrawberryObjectDefinition:
     directives: list[object] = [*(definition.directives or ())]
-    directives.extend(Key(fields=key) for key in view.keys)  # type: ignore[arg-type]
+    for key in view.keys:
+        if view.stub:
+            directives.append(Key(fields=key, resolvable=False))  # type: ignore[arg-type]
+        else:
+            directives.append(Key(fields=key))  # type: ignore[arg-type]
     if view.shareable:
         directives.append(Shareable())
-    fields = [f for f in definition.fields if f.python_name not in view.without]
+    if view.stub:
+        # A Relay node's `id` is two fields: the node id (`id`) and the global ID (`_id`).
+        fields = [
+            f
+            for f in definition.fields
+            if f.python_name in view.keys or f.graphql_name in view.keys
+        ]
+    else:
+        fields = [f for f in definition.fields if f.python_name not in view.without]
     return dataclasses.replace(definition, directives=directives, fields=fields)
 
 
@@ -185,7 +252,10 @@ async def _node_entity(origin: type[relay.Node], info: Info, global_id: str) -> 
     found = origin.resolve_nodes(info=info, node_ids=[parsed.node_id], required=False)
     if inspect.isawaitable(found):
         found = await found
-    return next(iter(found), None)
+    entity = next(iter(found), None)
+    # Every Relay node passes every node type's `is_type_of` (they share the Node
+    # interface), so the _Entity union is told which member this is.
+    return None if entity is None else strawberry.cast(origin, entity)
 
 
 class SubgraphSchema(strawberry.federation.Schema, GraphSchema):
