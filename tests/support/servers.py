@@ -14,6 +14,8 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+STARTUP_TIMEOUT_SECONDS = 90.0
+
 
 def free_port() -> int:
     """Ask the kernel for a port nobody is listening on."""
@@ -22,12 +24,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_listening(port: int, timeout: float = 20.0) -> None:
-    """Block until something accepts TCP connections on the port, so tests never race a boot."""
+def wait_until_listening(
+    port: int, timeout: float = 20.0, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Block until something accepts TCP connections on the port, so tests never race a boot.
+
+    With the `process` that should listen, a crash fails at once instead of at the timeout.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server for port {port} exited with {process.returncode}")
         time.sleep(0.05)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
@@ -62,7 +71,9 @@ def serve_process(
     """
     proc = subprocess.Popen(list(argv), env=env, stderr=stderr)
     try:
-        wait_until_listening(port)
+        # A graph mirrors the catalogues before it listens: on a loaded 2-core machine that
+        # can take most of a minute. A crash is noticed at once.
+        wait_until_listening(port, STARTUP_TIMEOUT_SECONDS, proc)
         if health_path is not None:
             httpx.get(f"http://127.0.0.1:{port}{health_path}", timeout=5).raise_for_status()
         yield proc
