@@ -24,6 +24,7 @@ from cross_web import (
     HTTPException,
     parse_content_type,
 )  # what strawberry's views raise for bad requests
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from graphql.error import GraphQLFormattedError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -143,6 +144,22 @@ def _check_request_shape(request: GraphQLRequestData) -> None:
         if value is not None and not isinstance(value, kind):
             expected = "a string" if kind is str else "an object"
             raise CodedHTTPException(400, f"`{name}` must be {expected} or null", "BAD_USER_INPUT")
+
+
+def _is_subscription(query: str | None, operation_name: str | None) -> bool:
+    """Whether the operation a request names is a subscription, which HTTP cannot carry.
+
+    Parsed only when the text could hold one; a document that does not parse is left to
+    the engine, which answers it with the usual 400.
+    """
+    if not query or "subscription" not in query:
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    operation = get_operation_ast(document, operation_name)
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
 def _error(message: str, code: str) -> dict[str, object]:
@@ -392,6 +409,12 @@ class GraphQLView(GraphQL[Context, None]):
                 )
             except PersistedQueryError as exc:
                 raise CodedHTTPException(exc.status, exc.message, exc.code) from exc
+            if _is_subscription(request_data.query, request_data.operation_name):
+                raise CodedHTTPException(
+                    400,
+                    "Subscriptions run over graphql-transport-ws: open a websocket on this path",
+                    "BAD_USER_INPUT",
+                )
             await self._answer_from_cache(request, request_data, context)
         EXECUTIONS.inc()
         return await super().execute_operation(

@@ -249,3 +249,22 @@ def test_the_ide_is_for_pages_only(graph_url: str) -> None:
         answer = httpx.get(f"{graph_url}/graphql", headers={"accept": accept})
         assert not answer.headers["content-type"].startswith("text/html"), accept
         assert answer.status_code == 400, (accept, answer.text[:200])
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_subscription_over_http_is_a_clear_400(graph_url: str, method: str) -> None:
+    """HTTP cannot carry a subscription: the client is told where to go, nothing is logged."""
+    query = 'subscription { crowdLevelChanged(attractionIds: ["x"]) { level } }'
+    for accept in (GQL_JSON, "application/json"):
+        if method == "GET":
+            response = httpx.get(
+                f"{graph_url}/graphql", params={"query": query}, headers={"accept": accept}
+            )
+        else:
+            response = httpx.post(
+                f"{graph_url}/graphql", json={"query": query}, headers={"accept": accept}
+            )
+        assert response.status_code == 400, response.text
+        [error] = response.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert "graphql-transport-ws" in error["message"]
