@@ -42,7 +42,7 @@ from mychangsha.sync.scheduler import (
     background_poll,
     background_reminders,
     background_sync,
-    run_all,
+    run_stale,
 )
 from mychangsha.transport import GraphQLView
 
@@ -134,7 +134,7 @@ async def _start(services: Services) -> None:
     except Exception:
         log.exception("could not create indexes at start; will serve and retry on next start")
     if services.settings.catalogue_sync_on_start:
-        await run_all(services)
+        await run_stale(services, max_age=services.settings.catalogue_sync_seconds)
 
 
 def _operation_names(view: ASGIApp) -> OperationNames:

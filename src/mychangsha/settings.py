@@ -193,7 +193,11 @@ class Settings(BaseSettings):
         "(only while someone subscribes).",
     )
     catalogue_sync_seconds: float = 900.0
-    catalogue_sync_on_start: bool = True
+    catalogue_sync_on_start: bool = Field(
+        default=True,
+        description="At start, fill the mirrors nobody filled within CATALOGUE_SYNC_SECONDS "
+        "(a fresh database); replicas starting beside a running graph skip it.",
+    )
 
     @field_validator("hospital_endpoints")
     @classmethod

@@ -153,11 +153,17 @@ def _slots(client: httpx.Client, day: date) -> httpx.Response:
     return post(client, SLOTS, {"id": MUSEUM, "date": day.isoformat()})
 
 
+@pytest.fixture
+def museum_days(graph_url: str) -> list[date]:
+    """Days the museum has slots, found on the session's graph before the platform is slowed
+    (the replica's own Redis has none of them cached)."""
+    return open_days(graph_url, "att-hunan-museum")[:IN_FLIGHT]
+
+
 def test_sigterm_lets_requests_in_flight_finish_and_refuses_new_connections(
-    graph_url: str, replica: GraphProcess, slow_tourism: SimulatorAdmin
+    museum_days: list[date], replica: GraphProcess, slow_tourism: SimulatorAdmin
 ) -> None:
-    # Open days found on the session's graph: the replica's own Redis has none of them cached.
-    days = open_days(graph_url, "att-hunan-museum")[:IN_FLIGHT]
+    days = museum_days
     assert len(days) == IN_FLIGHT, days
     arrived = slow_tourism.count(SLOTS_ROUTE)
     with (

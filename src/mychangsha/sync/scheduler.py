@@ -1,4 +1,5 @@
-"""Run catalogue jobs at start and periodically, once per period across all replicas."""
+"""Run catalogue jobs periodically, once per period across all replicas, and at start only
+for mirrors nobody filled within the period (a new database, a long outage)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 
 from mychangsha.background import running
+from mychangsha.platform.clock import utc_now
 from mychangsha.schema import cache_hints
 from mychangsha.services import Services
+from mychangsha.storage.sync_state import SyncState
 from mychangsha.sync.events import sync_events
 from mychangsha.sync.government import sync_government
 from mychangsha.sync.hospitals import sync_hospitals
@@ -44,6 +48,7 @@ async def run_job(services: Services, name: str, job: SyncJob) -> bool:
         log.exception("catalogue sync %s failed; serving the existing mirror", name)
         return False
     log.info("catalogue sync %s: %s", name, outcome)
+    await SyncState(services.db).mark_synced(name, utc_now())
     await services.response_cache.invalidate(CATALOGUE_TAGS.get(name, ()))
     return True
 
@@ -53,6 +58,30 @@ async def run_all(services: Services, jobs: Mapping[str, SyncJob] = JOBS) -> dic
     names = list(jobs)
     results = await asyncio.gather(*(run_job(services, n, jobs[n]) for n in names))
     return dict(zip(names, results, strict=True))
+
+
+async def run_stale(
+    services: Services, max_age: float, jobs: Mapping[str, SyncJob] = JOBS
+) -> dict[str, bool]:
+    """At start: the jobs whose mirror was not filled within `max_age` seconds, concurrently.
+
+    Replicas and subgraphs that start beside a running graph find the mirrors fresh and
+    listen at once; only a new or long-neglected database is filled before serving.
+    """
+    state = SyncState(services.db)
+    stale = {}
+    for name, job in jobs.items():
+        last = await state.last_synced(name)
+        if last is None or (utc_now() - _aware(last)).total_seconds() >= max_age:
+            stale[name] = job
+    if len(stale) < len(jobs):
+        log.info("catalogue mirrors fresh, not synced at start: %s", sorted(set(jobs) - set(stale)))
+    return await run_all(services, stale)
+
+
+def _aware(moment: datetime) -> datetime:
+    """MongoDB hands datetimes back naive (in UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 async def _claim_period(services: Services, name: str, seconds: float) -> bool:
