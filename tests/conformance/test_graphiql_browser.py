@@ -1,4 +1,4 @@
-"""The graph's own GraphiQL page in headless Chromium: a query and a subscription from the IDE.
+"""The graph's own GraphiQL page in headless Chromium: queries and subscriptions from the IDE.
 
 The page is served with its assets from this process (tests/api/test_ide_offline.py checks the
 HTML); here a real browser runs it, under its Content-Security-Policy, against the real graph.
@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.api.conftest import People
 from tests.api.test_crowd_subscription import Crowds, global_id
+from tests.api.test_government import _bundle, _good_files, _submit
 from tests.conformance.node_tools import CHROMIUM, NodeScript
-from tests.conftest import GraphClient
+from tests.conformance.test_graphql_ws_client import STATUS
+from tests.conftest import GraphClient, SimulatorAdmin
 from tests.support.crowd_watch import wait_until_watched
 
 QUERY = "{ attractions(first: 3) { edges { node { id name } } } }"
@@ -56,6 +60,7 @@ def test_query_and_subscription_from_the_ide(
         shown = json.loads(browser.expect("result", 60)["text"])
         assert shown == graph.execute(QUERY), browser.describe()
 
+        browser.expect("init")
         browser.expect("subscribed")
         for line in browser.collect(SETTLE_SECONDS):  # a catch-up may only be to the pin
             assert line["event"] == "frame", browser.describe()
@@ -72,5 +77,56 @@ def test_query_and_subscription_from_the_ide(
             "visitors": visitors,
             "attraction": {"name": "白沙古井"},
         }
+        assert browser.finish() == 0, browser.describe()
+        assert not [line for line in browser.seen if line["event"] == "console"], browser.describe()
+
+
+def test_private_subscription_from_the_ide(
+    graph_url: str,
+    node_tools: Path,
+    chromium: Path,
+    people: People,
+    government_simulator: SimulatorAdmin,
+) -> None:
+    """The token in the headers editor signs in the IDE's requests and its socket alike."""
+    device, me = people()
+    bundle = _bundle(device)
+    headers = {"Authorization": f"Bearer {device.access_token}"}
+    request = {
+        "url": graph_url,
+        "headers": headers,
+        "query": "{ me { id } }",
+        "subscription": STATUS,
+        "subscriptionPath": ["data", "applicationStatusChanged", "status"],
+        "expect": "ACCEPTED",
+        "timeoutMs": 40_000,
+    }
+    with NodeScript(node_tools, "graphiql.mjs", request) as browser:
+        shown = json.loads(browser.expect("result", 60)["text"])
+        assert shown == {"data": {"me": {"id": me["id"]}}}, browser.describe()
+        assert browser.expect("init")["payload"] == headers, browser.describe()
+        browser.expect("subscribed")
+
+        response = _submit(device, bundle, _good_files(bundle))
+        assert response.status_code == 200, response.text
+        application = response.json()["data"]["applicationSubmit"]
+        assert application["__typename"] == "Application", application
+        government_simulator.http.post(
+            f"/__admin/applications/{application['number']}/advance", json={"to": "accepted"}
+        ).raise_for_status()
+
+        frames: list[dict[str, Any]] = []  # the submission's own SUBMITTED may come first
+        while (line := browser.next(DELIVERY_SECONDS + 5)) and line["event"] == "frame":
+            frames.append(line["payload"])
+        assert line is not None and line["event"] == "pane", browser.describe()
+        pane = json.loads(line["text"])
+        assert frames and pane == frames[-1], browser.describe()
+        for frame in frames:
+            change = frame["data"]["applicationStatusChanged"]
+            assert change["applicationId"] == application["id"], browser.describe()
+            assert change["number"] == application["number"], browser.describe()
+        statuses = [frame["data"]["applicationStatusChanged"]["status"] for frame in frames]
+        assert statuses in (["ACCEPTED"], ["SUBMITTED", "ACCEPTED"]), browser.describe()
+        assert pane["data"]["applicationStatusChanged"]["previousStatus"] == "SUBMITTED"
         assert browser.finish() == 0, browser.describe()
         assert not [line for line in browser.seen if line["event"] == "console"], browser.describe()

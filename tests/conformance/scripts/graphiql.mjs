@@ -1,9 +1,12 @@
 // The graph's own GraphiQL page in headless Chromium (playwright-core), used as a person would:
-// a query typed into the editor and run, then a subscription run and watched.
-// stdin: {url (the graph's base URL), query, subscription, subscriptionPath, expect, timeoutMs?}
+// headers (if any) typed into the headers editor, a query typed into the editor and run, then a
+// subscription run and watched.
+// stdin: {url (the graph's base URL), headers?, query, subscription, subscriptionPath, expect,
+//         timeoutMs?}
 // stdout, one JSON line each:
 //   {"event": "console", "type", "text"}   an error the page logged or threw, or an HTTP 4xx/5xx
 //   {"event": "result", "text"}            the result pane once the query's data shows
+//   {"event": "init", "payload"}           the page's socket sent connection_init, with this
 //   {"event": "subscribed"}                the page's socket sent the subscription
 //   {"event": "frame", "payload"}          a `next` the socket received, as it came
 //   {"event": "pane", "text"}              the result pane once `subscriptionPath` is `expect`
@@ -47,7 +50,9 @@ try {
   });
   page.on("websocket", (socket) => {
     socket.on("framesent", ({ payload }) => {
-      if (JSON.parse(String(payload)).type === "subscribe") emit({ event: "subscribed" });
+      const message = JSON.parse(String(payload));
+      if (message.type === "connection_init") emit({ event: "init", payload: message.payload });
+      if (message.type === "subscribe") emit({ event: "subscribed" });
     });
     socket.on("framereceived", ({ payload }) => {
       const message = JSON.parse(String(payload));
@@ -89,6 +94,25 @@ try {
     return handle.jsonValue();
   }
 
+  // Opens the headers tab and puts the headers there as JSON, as typing would. GraphiQL reads
+  // that editor's text when the run button is pressed (it keeps no copy of its own to wait
+  // for: the page turns header persistence off), so the headers count once the editor shows
+  // them. Its fetcher sends them with HTTP requests and as the socket's connection_init payload.
+  async function setHeaders(headers) {
+    await page.click(".graphiql-editor-tools-tabs button:text-is('Headers')");
+    const headersEditor =
+      '.graphiql-editor-tool[aria-label="Headers"] .graphiql-editor:not(.hidden) .CodeMirror';
+    await page.waitForFunction(
+      (selector) => document.querySelector(selector)?.CodeMirror,
+      headersEditor,
+    );
+    await page.evaluate(
+      ([selector, text]) => document.querySelector(selector).CodeMirror.setValue(text),
+      [headersEditor, JSON.stringify(headers, null, 2)],
+    );
+  }
+
+  if (input.headers) await setHeaders(input.headers);
   await run(input.query);
   emit({ event: "result", text: await paneWhen(["data"]) });
   await run(input.subscription);
