@@ -23,6 +23,17 @@ class Poster(Protocol):
         ...
 
 
+def ask(device: Poster | str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """Run a document as a device, or anonymously against a graph's base URL; the JSON body."""
+    if isinstance(device, str):
+        request = {"query": query, "variables": variables}
+        body: dict[str, Any] = httpx.post(
+            f"{device.rstrip('/')}/graphql", json=request, timeout=30
+        ).json()
+        return body
+    return device.post(query, variables)
+
+
 WINDOW = """
 query($id: ID!) { node(id: $id) {
   ... on Hospital { bookingWindow { first last days } }
@@ -34,11 +45,7 @@ def booking_days(device: Poster | str, node_id: str) -> list[date]:
 
     `device` is a signed-in device or anonymous client, or the base URL of a graph.
     """
-    if isinstance(device, str):
-        request = {"query": WINDOW, "variables": {"id": node_id}}
-        body = httpx.post(f"{device.rstrip('/')}/graphql", json=request, timeout=20).json()
-    else:
-        body = device.post(WINDOW, {"id": node_id})
+    body = ask(device, WINDOW, {"id": node_id})
     assert "errors" not in body, body
     window = body["data"]["node"]["bookingWindow"]
     days = [date.fromisoformat(day) for day in window["days"]]

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import httpx
-
-from tests.api.booking_calendar import Poster, booking_days, pick
+from tests.api.booking_calendar import Poster, ask, booking_days, pick
 from tests.api.hospital_journey import encode_id
 from tests.api.identity_client import Device, valid_id_number
 
@@ -70,11 +68,7 @@ def open_days(device: Poster | str, attraction: str = MUSEUM) -> list[date]:
         f'd{n}: ticketSlots(date: "{day.isoformat()}") {{ id }}' for n, day in enumerate(days)
     )
     query = f"query($id: ID!) {{ attraction(id: $id) {{ {fields} }} }}"
-    if isinstance(device, str):
-        request = {"query": query, "variables": {"id": node}}
-        body = httpx.post(f"{device.rstrip('/')}/graphql", json=request, timeout=30).json()
-    else:
-        body = device.post(query, {"id": node})
+    body = ask(device, query, {"id": node})
     assert "errors" not in body, body
     answers = body["data"]["attraction"]
     return [day for n, day in enumerate(days) if answers[f"d{n}"]]

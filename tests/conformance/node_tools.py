@@ -14,14 +14,14 @@ import json
 import queue
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tests.federation.node_tools import INSTALL_TIMEOUT_SECONDS, ROOT, ToolsUnavailable
+from tests.federation.node_tools import ROOT
+from tests.support.npm_packages import ToolsUnavailable, ensure_installed, npm_and_node
 
 TOOLS_DIR = ROOT / ".data" / "conformance-tools"
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
@@ -40,62 +40,13 @@ PACKAGES = {
 __all__ = ["CHROMIUM", "PACKAGES", "NodeScript", "ToolsUnavailable", "ensure_tools", "run_script"]
 
 
-def _manifest() -> str:
-    """The package.json that pins the versions; a change to it means a new install."""
-    return json.dumps({"private": True, "dependencies": PACKAGES}, indent=2) + "\n"
-
-
-def _installed(directory: Path) -> bool:
-    """True when this manifest's packages are already installed there, so npm is not run."""
-    manifest = directory / "package.json"
-    modules = directory / "node_modules"
-    return (
-        manifest.is_file()
-        and manifest.read_text() == _manifest()
-        and all((modules / name / "package.json").is_file() for name in PACKAGES)
-    )
-
-
-def _binaries() -> tuple[str, str]:
-    """npm and node from PATH, or an error naming the one that is missing."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    missing = [name for name, path in (("npm", npm), ("node", node)) if path is None]
-    if npm is None or node is None:
-        raise ToolsUnavailable(
-            f"{' and '.join(missing)} not found on PATH: the conformance tests run the npm "
-            "clients under Node 20+ (Debian: apt-get install nodejs npm)"
-        )
-    return npm, node
-
-
 def ensure_tools() -> Path:
     """The directory with the pinned packages installed and the scripts copied beside them.
 
     The scripts go into `scripts/` under that directory because Node resolves an ES module's
     imports from the script's own directory upwards, not from the working directory.
     """
-    npm, _ = _binaries()
-    if not _installed(TOOLS_DIR):
-        TOOLS_DIR.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="conformance-tools-", dir=TOOLS_DIR.parent))
-        (staging / "package.json").write_text(_manifest())
-        try:
-            done = subprocess.run(
-                [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=staging,
-                capture_output=True,
-                text=True,
-                timeout=INSTALL_TIMEOUT_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise ToolsUnavailable(f"npm install took over {exc.timeout:.0f}s") from exc
-        if done.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise ToolsUnavailable(f"npm install failed: {done.stderr.strip()[-500:]}")
-        shutil.rmtree(TOOLS_DIR, ignore_errors=True)
-        staging.replace(TOOLS_DIR)
+    ensure_installed(TOOLS_DIR, PACKAGES)
     target = TOOLS_DIR / "scripts"
     target.mkdir(exist_ok=True)
     for script in SCRIPTS.glob("*.mjs"):
@@ -105,7 +56,7 @@ def ensure_tools() -> Path:
 
 def _argv(tools: Path, script: str) -> list[str]:
     """Node running one of the scripts copied beside the packages."""
-    _, node = _binaries()
+    _, node = npm_and_node()
     path = tools / "scripts" / script
     assert path.is_file(), f"no script {script} in {path.parent}"
     return [node, str(path)]

@@ -19,11 +19,12 @@ from graphql import build_schema, parse, validate
 
 from mychangsha.schema.subgraphs import SUBGRAPH_NAMES, SubgraphName, build_subgraph_schema
 from tests.federation.node_tools import (
-    ToolsUnavailable,
     compose,
     ensure_tools,
     gateway_argv,
 )
+from tests.support.graphs import subgraph
+from tests.support.npm_packages import ToolsUnavailable
 from tests.support.servers import free_port, serve_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,11 +43,11 @@ query Nearby($keyword: String!) {
 
 @pytest.fixture(scope="module")
 def node_tools() -> Path:
-    """The installed composition and gateway packages, or a skip saying why there are none."""
+    """The installed composition and gateway packages; a failure saying why if there are none."""
     try:
         return ensure_tools()
     except ToolsUnavailable as exc:
-        pytest.skip(f"federation tools unavailable: {exc}")
+        pytest.fail(f"federation tools unavailable: {exc}", pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -65,19 +66,7 @@ def subgraph_urls(graph_env: dict[str, str]) -> Iterator[dict[str, str]]:
     )
     assert seeded.returncode == 0, seeded.stdout + seeded.stderr
     with contextlib.ExitStack() as stack:
-        urls: dict[str, str] = {}
-        for name in SERVED:
-            port = free_port()
-            argv = [sys.executable, "-m", "mychangsha", "serve", "--port", str(port)]
-            argv += ["--workers", "1", "--subgraph", name]
-            env = {
-                **graph_env,
-                "PORT": str(port),
-                "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-                "CATALOGUE_SYNC_ON_START": "false",
-            }
-            stack.enter_context(serve_process(argv, port, health_path="/healthz", env=env))
-            urls[name] = f"http://127.0.0.1:{port}/graphql"
+        urls = {name: stack.enter_context(subgraph(graph_env, name)) for name in SERVED}
         yield urls
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +28,10 @@ from tests.api.booking_calendar import booking_days
 from tests.api.hospital_journey import free_slots, hospital_id, wait_until
 from tests.api.identity_client import Device
 from tests.api.test_crowd_subscription import Crowds, crowds, global_id
-from tests.federation.node_tools import ToolsUnavailable, compose, ensure_tools, gateway_argv
+from tests.federation.node_tools import compose, ensure_tools, gateway_argv
 from tests.support.crowd_watch import wait_until_watched
+from tests.support.graphs import subgraph
+from tests.support.npm_packages import ToolsUnavailable
 from tests.support.servers import free_port, serve_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,19 +51,7 @@ def _operation(name: str) -> str:
 def subgraphs(graph_url: str, graph_env: dict[str, str]) -> Iterator[dict[str, str]]:
     """Every subgraph as its own process, on the mirrors the session's graph filled."""
     with contextlib.ExitStack() as stack:
-        urls: dict[str, str] = {}
-        for name in SUBGRAPH_NAMES:
-            port = free_port()
-            argv = [sys.executable, "-m", "mychangsha", "serve", "--port", str(port)]
-            argv += ["--workers", "1", "--subgraph", name]
-            env = {
-                **graph_env,
-                "PORT": str(port),
-                "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-                "CATALOGUE_SYNC_ON_START": "false",
-            }
-            stack.enter_context(serve_process(argv, port, health_path="/healthz", env=env))
-            urls[name] = f"http://127.0.0.1:{port}/graphql"
+        urls = {name: stack.enter_context(subgraph(graph_env, name)) for name in SUBGRAPH_NAMES}
         yield urls
 
 

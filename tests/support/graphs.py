@@ -44,3 +44,22 @@ def own_redis() -> Iterator[str]:
         yield embedded.redis_uri(server.port)
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def subgraph(graph_env: Mapping[str, str], name: str) -> Iterator[str]:
+    """One domain served as a federation subgraph on the session's data; its /graphql URL.
+
+    It reads the mirrors the session's graph filled, so it copies no catalogue at start.
+    """
+    port = free_port()
+    argv = [sys.executable, "-m", "mychangsha", "serve", "--port", str(port)]
+    argv += ["--workers", "1", "--subgraph", name]
+    env = {
+        **graph_env,
+        "PORT": str(port),
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "CATALOGUE_SYNC_ON_START": "false",
+    }
+    with serve_process(argv, port, health_path="/healthz", env=env):
+        yield f"http://127.0.0.1:{port}/graphql"
