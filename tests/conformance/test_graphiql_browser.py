@@ -14,9 +14,9 @@ import pytest
 
 from tests.api.conftest import People
 from tests.api.test_crowd_subscription import Crowds, global_id
-from tests.api.test_government import _bundle, _good_files, _submit
+from tests.api.test_government import _bundle
 from tests.conformance.node_tools import CHROMIUM, NodeScript
-from tests.conformance.test_graphql_ws_client import STATUS
+from tests.conformance.test_graphql_ws_client import STATUS, submit_and_accept
 from tests.conftest import GraphClient, SimulatorAdmin
 from tests.support.crowd_watch import wait_until_watched
 
@@ -107,13 +107,7 @@ def test_private_subscription_from_the_ide(
         assert browser.expect("init")["payload"] == headers, browser.describe()
         browser.expect("subscribed")
 
-        response = _submit(device, bundle, _good_files(bundle))
-        assert response.status_code == 200, response.text
-        application = response.json()["data"]["applicationSubmit"]
-        assert application["__typename"] == "Application", application
-        government_simulator.http.post(
-            f"/__admin/applications/{application['number']}/advance", json={"to": "accepted"}
-        ).raise_for_status()
+        application = submit_and_accept(device, bundle, government_simulator)
 
         frames: list[dict[str, Any]] = []  # the submission's own SUBMITTED may come first
         while (line := browser.next(DELIVERY_SECONDS + 5)) and line["event"] == "frame":

@@ -87,13 +87,7 @@ def test_application_status_reaches_the_signed_in_client(
         assert script.expect("result")["nexts"] == [{"data": {"me": {"id": me["id"]}}}]
         script.expect("subscribed")
 
-        response = _submit(device, bundle, _good_files(bundle))
-        assert response.status_code == 200, response.text
-        application = response.json()["data"]["applicationSubmit"]
-        assert application["__typename"] == "Application", application
-        government_simulator.http.post(
-            f"/__admin/applications/{application['number']}/advance", json={"to": "accepted"}
-        ).raise_for_status()
+        application = submit_and_accept(device, bundle, government_simulator)
 
         while True:  # the submission's own SUBMITTED may come first
             change = _next_payload(script, 15)["data"]["applicationStatusChanged"]
@@ -151,3 +145,15 @@ def _run_to_end(node_tools: Path, request: dict[str, Any]) -> list[dict[str, Any
             assert line["event"] not in {"timeout", "fatal", "closed"}, script.describe()
         assert script.finish() == 0, script.describe()
         return script.seen
+
+
+def submit_and_accept(device: Any, bundle: Any, government: Any) -> dict[str, Any]:
+    """Submit an application for the bundle, then have the platform accept it; the application."""
+    response = _submit(device, bundle, _good_files(bundle))
+    assert response.status_code == 200, response.text
+    application: dict[str, Any] = response.json()["data"]["applicationSubmit"]
+    assert application["__typename"] == "Application", application
+    government.http.post(
+        f"/__admin/applications/{application['number']}/advance", json={"to": "accepted"}
+    ).raise_for_status()
+    return application

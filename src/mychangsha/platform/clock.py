@@ -1,10 +1,9 @@
 """The graph's one clock: what time it is, and which calendar day it is in Changsha.
 
 Citizens live on Changsha's calendar (UTC+8, whose midnight is 16:00 UTC), while everything
-stored or compared is timezone-aware UTC. Product code asks this module instead of calling
-`datetime.now()`, `date.today()` or `time.time()` itself, so there is one definition of
-"today" to get right and one place a test or a moved system clock (libfaketime in the
-calendar sweep) acts on.
+stored or compared is timezone-aware UTC. Product code asks this module instead of reading
+the system clock itself, so there is one definition of "today" to get right and one place
+a test or a moved system clock (libfaketime in the calendar sweep) acts on.
 """
 
 from __future__ import annotations
